@@ -1,0 +1,105 @@
+"""Atomic file writes: a temp file in the same folder, flushed, then renamed.
+
+A crash or a kill in the middle leaves either the old file or the new one under
+the final name, never half a file.  Errors come back as :class:`WriteError`
+with a plain Chinese message (a file held open by Excel/WPS, a read-only or
+missing folder, a full disk).
+"""
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+
+class WriteError(OSError):
+    """A file could not be written; ``str(e)`` is one plain Chinese line."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def explain(exc: OSError, path: Path) -> str:
+    name = path.name
+    if isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM):
+        if path.exists():
+            return f"无法写入“{name}”：文件可能正被 Excel 或 WPS 打开，或没有写入权限。请关闭该文件后重试。"
+        return f"无法写入“{name}”：没有该文件夹的写入权限，请换一个文件夹。"
+    if exc.errno == errno.ENOSPC:
+        return f"无法写入“{name}”：磁盘空间不足，请清理磁盘后重试。"
+    if exc.errno == errno.EROFS:
+        return f"无法写入“{name}”：磁盘是只读的，请换一个文件夹。"
+    if isinstance(exc, FileNotFoundError) or exc.errno == errno.ENOENT:
+        return f"无法写入“{name}”：文件夹“{path.parent}”不存在。"
+    return f"无法写入“{name}”：{exc.strerror or exc}"
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise WriteError(f"无法写入“{path.name}”：文件夹“{path.parent}”不存在。")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_dir(path.parent)
+    except OSError as e:
+        raise WriteError(explain(e, path)) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return path
+
+
+def atomic_write_with(path, writer) -> Path:
+    """Call ``writer(tmp_path)`` to produce the file, then move it into place."""
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise WriteError(f"无法写入“{path.name}”：文件夹“{path.parent}”不存在。")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=path.suffix + ".tmp", dir=path.parent)
+        os.close(fd)
+        writer(tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
+        _fsync_dir(path.parent)
+    except OSError as e:
+        raise WriteError(explain(e, path)) from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return path
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
