@@ -278,8 +278,8 @@ def _check_scalar(value: Any, where: str, *, allow_int_tier: bool = False) -> An
     raise FormError("应为文字，实际是列表或对象", where)
 
 
-def _dict(value: Any, where: str) -> dict:
-    if value is None:
+def _dict(value: Any, where: str, allow_none: bool = True) -> dict:
+    if value is None and allow_none:
         return {}
     if not isinstance(value, dict):
         raise FormError("应为对象（{…}）", where)
@@ -308,11 +308,18 @@ def validate(data: Any, known_templates: set[str] | None = None) -> Form:
     template = data.get("template")
     if not isinstance(template, str) or not template:
         raise FormError("缺少模板编号", "template")
-    if known_templates is not None and template not in known_templates:
+    if known_templates is None:
+        from .templates import template_ids
+        known_templates = set(template_ids())
+    if template not in known_templates:
         raise FormError(f"未知的模板“{template}”", "template")
     profile = data.get("profile")
     if profile is not None and not isinstance(profile, str):
         raise FormError("计分方案应为文字", "profile")
+    if profile:
+        from .profiles import profile_ids
+        if profile not in profile_ids():
+            raise FormError(f"未知的计分方案“{profile}”", "profile")
     year = data.get("year")
     if year is not None:
         if isinstance(year, bool) or not isinstance(year, (int, str)):
@@ -337,7 +344,7 @@ def validate(data: Any, known_templates: set[str] | None = None) -> Form:
         if len(rows) > 1000:
             raise FormError("资金行过多", f"funds.{part}")
         for i, row in enumerate(rows):
-            row = _dict(row, f"funds.{part}.{i}")
+            row = _dict(row, f"funds.{part}.{i}", allow_none=False)
             for k in FUND_KEYS + ("rate",):
                 if k in row:
                     row[k] = _check_scalar(row[k], f"funds.{part}.{i}.{k}")
@@ -347,7 +354,7 @@ def validate(data: Any, known_templates: set[str] | None = None) -> Form:
         raise FormError(f"年度目标过多（最多 {MAX_GOALS} 个）", "goals")
     count = 0
     for gi, goal in enumerate(goals):
-        goal = _dict(goal, f"goals.{gi}")
+        goal = _dict(goal, f"goals.{gi}", allow_none=False)
         for k in ("title", "planned", "achieved"):
             if k in goal:
                 goal[k] = _check_scalar(goal[k], f"goals.{gi}.{k}")
@@ -357,7 +364,7 @@ def validate(data: Any, known_templates: set[str] | None = None) -> Form:
             raise FormError(f"绩效指标过多（最多 {MAX_INDICATORS} 行）", f"goals.{gi}.indicators")
         for ii, ind in enumerate(inds):
             where = f"goals.{gi}.indicators.{ii}"
-            ind = _dict(ind, where)
+            ind = _dict(ind, where, allow_none=False)
             for k in INDICATOR_KEYS:
                 if k == "tier" or k not in ind:
                     continue
@@ -373,6 +380,17 @@ def validate(data: Any, known_templates: set[str] | None = None) -> Form:
     texts = _dict(data.get("texts"), "texts")
     for k in list(texts):
         texts[k] = _check_scalar(texts[k], f"texts.{k}")
+    # A null where a container belongs means empty.
+    for key, empty in (("header", dict), ("funds", dict), ("goals", list), ("texts", dict)):
+        if key in data and data[key] is None:
+            data[key] = empty()
+    if isinstance(data.get("funds"), dict):
+        for key, empty in (("total", dict), ("sources", list), ("uses", list)):
+            if key in data["funds"] and data["funds"][key] is None:
+                data["funds"][key] = empty()
+    for goal in data.get("goals") or []:
+        if "indicators" in goal and goal["indicators"] is None:
+            goal["indicators"] = []
     return Form(data)
 
 

@@ -97,10 +97,10 @@ class Scores:
     findings: list = field(default_factory=list)
 
     def indicator(self, gi: int, ii: int) -> IndicatorScore | None:
-        for s in self.indicators:
-            if s.goal == gi and s.index == ii:
-                return s
-        return None
+        index = self.__dict__.get("_by_pos")
+        if index is None or len(index) != len(self.indicators):
+            index = self.__dict__["_by_pos"] = {(i.goal, i.index): i for i in self.indicators}
+        return index.get((gi, ii))
 
     def add(self, level: str, where: str, message: str, code: str = "") -> None:
         self.findings.append(Finding(level, where, message, code))

@@ -8,6 +8,7 @@ findings attached to it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -106,11 +107,22 @@ def format_amount(raw: str) -> tuple[str, Decimal | None]:
     return f"{value:,.2f}", value
 
 
+_SPLIT_RE = re.compile(r"^(≥|≤|>=|<=|=|>|<)?\s*([-+]?\d[\d,]*(?:\.\d+)?)?\s*(.*)$", re.S)
+
+
 def split_target(raw: str) -> tuple[str, str, str]:
     """A target as operator | value | unit (the three-column layout)."""
     p = reader.parse(raw or "")
     if p.numeric:
-        return OP_SYMBOLS.get(p.op, ""), format(p.number, "f"), p.unit if p.unit != "%" or "百分比" not in p.raw else "%"
+        unit = p.unit
+        if unit == "%" and "百分比" in (raw or ""):
+            unit = "百分比"
+        return OP_SYMBOLS.get(p.op, ""), format(p.number, "f"), unit
+    text = reader.to_halfwidth(raw or "").strip()
+    m = _SPLIT_RE.match(text)
+    if m and (m.group(1) or m.group(2)):
+        op = {">=": "≥", "<=": "≤"}.get(m.group(1) or "", m.group(1) or "")
+        return op, m.group(2) or "", m.group(3) or ""
     return "", raw or "", ""
 
 
@@ -128,7 +140,6 @@ def _fill(template_text: str, form: Form) -> str:
     if "{header." in out:
         for name in list(form.header):
             out = out.replace("{header." + name + "}", str(form.header.get(name) or ""))
-        import re
         out = re.sub(r"\{header\.[^}]*\}", "", out)
     return out.strip()
 
