@@ -401,7 +401,9 @@ def loads(text: str | bytes, known_templates: set[str] | None = None) -> Form:
             raise FormError("文件过大，不是有效的表单文件")
         try:
             text = text.decode("utf-8-sig")
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as e:
+            if e.reason == "unexpected end of data":
+                raise FormError("文件不完整（可能被截断），不是有效的 JSON") from None
             raise FormError("文件不是 UTF-8 编码的文字，无法读取") from None
     elif len(text) > MAX_FILE_BYTES:
         raise FormError("文件过大，不是有效的表单文件")

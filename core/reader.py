@@ -60,8 +60,8 @@ _UNIT_GROUPS = [
     {"天": Decimal(1), "日": Decimal(1)},
     {"平方米": Decimal(1), "㎡": Decimal(1), "m2": Decimal(1), "m²": Decimal(1)},
 ]
-_NUM_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+")
-_DIGIT_RE = re.compile(r"\d")
+_NUM_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+", re.ASCII)
+_DIGIT_RE = re.compile(r"\d", re.ASCII)
 _MAX_TEXT = 200  # longer than any real target; longer text is read as words
 
 
@@ -218,7 +218,7 @@ def comparable(target: Parsed, actual: Parsed) -> tuple[Decimal, Decimal] | None
     return None
 
 
-_MONEY_RE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+_MONEY_RE = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$", re.ASCII)
 
 
 @lru_cache(maxsize=16384)
