@@ -1,0 +1,67 @@
+"""Exports: the form as an Excel workbook and as a PDF, both drawn from one Sheet.
+
+``export_form(form, xlsx=..., pdf=...)`` lays the form out once
+(:func:`core.sheet.build_sheet`) and writes each file atomically (a temp file in
+the same folder, then a rename): a crash, a full disk or a file held open by
+Excel/WPS leaves the old file untouched and raises
+:class:`core.atomic.WriteError` with a plain Chinese message.
+
+openpyxl and reportlab are imported only when a file is written, so the window
+comes up fast.
+"""
+from __future__ import annotations
+
+from ..atomic import WriteError, atomic_write_with
+from .names import export_names, safe_filename
+
+__all__ = ["ExportError", "WriteError", "export_form", "export_names", "safe_filename",
+           "missing_glyphs"]
+
+
+class ExportError(Exception):
+    """An export that cannot be made as asked; ``str(e)`` is plain Chinese."""
+
+    def __init__(self, message: str, missing: list | None = None):
+        super().__init__(message)
+        self.message = message
+        self.missing = list(missing or [])   # [(path, char)] for missing glyphs
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def missing_glyphs(form) -> list[tuple[str, str]]:
+    """Characters of the form that the PDF font cannot draw: [(path, char)]."""
+    from .pdf import missing_glyphs as _missing
+    return _missing(form)
+
+
+def export_form(form, xlsx=None, pdf=None, *, allow_missing: bool = False, sheet=None) -> None:
+    """Write the workbook and/or the PDF of a form.
+
+    The PDF is checked for characters its font lacks *before* anything is
+    written: unless ``allow_missing`` is set, :class:`ExportError` names them
+    and their cells and no file is touched.
+    """
+    from ..sheet import build_sheet
+
+    if sheet is None:
+        sheet = build_sheet(form)
+    if pdf:
+        from .pdf import check_glyphs, write_pdf
+        if not allow_missing:
+            check_glyphs(sheet)          # raises ExportError
+    if xlsx:
+        from .xlsx import write_xlsx
+        atomic_write_with(xlsx, lambda tmp: write_xlsx(form, tmp, sheet))
+    if pdf:
+        try:
+            atomic_write_with(pdf, lambda tmp: write_pdf(form, tmp, sheet, allow_missing=True))
+        except (WriteError, ExportError):
+            raise
+        except Exception as e:
+            from reportlab.platypus.doctemplate import LayoutError
+            if isinstance(e, LayoutError):   # a layout the paginator did not foresee
+                raise ExportError("PDF 排版失败：有单元格内容过长或过宽，无法放入一页。请缩短该内容后重试，"
+                                  "或只导出 Excel。") from e
+            raise
