@@ -1,7 +1,13 @@
-"""Where the app keeps its files: the user's local data folder, the store, the backups.
+"""Where the app keeps its files: the user's local data folder, the store, the backups, the settings.
 
-Plain Python, no Qt. `data_dir()` is the one place later features (portable mode) extend;
-everything else asks it rather than `default_data_dir()`.
+Plain Python, no Qt. `data_dir()` is the one place that decides where data lives; everything else
+asks it rather than `default_data_dir()`.
+
+Portable mode: when a file named ``portable.txt`` sits beside the program (beside ``ziping.exe`` in
+a PyInstaller build — ``sys.executable``'s folder — or beside ``main.py`` in a source checkout),
+everything the app writes — the store, its backups and the settings file — goes to a ``data``
+folder beside it, and nothing is written to the user's profile folders. That is how a clerk carries
+the program and the forms on a USB stick from one office PC to another.
 """
 
 from __future__ import annotations
@@ -13,6 +19,32 @@ from pathlib import Path
 APP_NAME = "ziping"
 STORE_FILENAME = "ziping.db"
 BACKUP_DIRNAME = "backups"
+SETTINGS_FILENAME = "ziping.ini"
+PORTABLE_MARKER = "portable.txt"
+PORTABLE_DATA_DIRNAME = "data"
+
+
+def app_dir() -> Path:
+    """The folder the program runs from: the executable's folder in a frozen (PyInstaller) build,
+    else the folder of ``main.py`` (the repository root)."""
+    if getattr(sys, "frozen", False):
+        return Path(os.path.abspath(sys.executable)).parent
+    return Path(__file__).resolve().parent.parent
+
+
+def portable_marker() -> Path:
+    """Where ``portable.txt`` must be for portable mode."""
+    return app_dir() / PORTABLE_MARKER
+
+
+def is_portable() -> bool:
+    """True when ``portable.txt`` sits beside the program (checked on every call, no caching)."""
+    return portable_marker().is_file()
+
+
+def portable_data_dir() -> Path:
+    """The data folder of portable mode: ``data`` beside the program."""
+    return app_dir() / PORTABLE_DATA_DIRNAME
 
 
 def default_data_dir() -> Path:
@@ -33,8 +65,23 @@ def default_data_dir() -> Path:
     return base / APP_NAME
 
 
+def default_config_dir() -> Path:
+    """The per-user settings folder: Windows %APPDATA%\\ziping (roaming: settings are small and
+    follow the user); elsewhere $XDG_CONFIG_HOME/ziping, or ~/.config/ziping."""
+    if sys.platform == "win32":
+        roaming = os.environ.get("APPDATA")
+        base = Path(roaming) if roaming else Path.home() / "AppData" / "Roaming"
+    else:
+        xdg = os.environ.get("XDG_CONFIG_HOME")
+        base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".config"
+    return base / APP_NAME
+
+
 def data_dir() -> Path:
-    """The folder the app uses for its data. For now the default one (portable mode comes later)."""
+    """The folder the app keeps its data in: ``data`` beside the program in portable mode, else
+    the user's local data folder. Not created here; whoever writes creates it."""
+    if is_portable():
+        return portable_data_dir()
     return default_data_dir()
 
 
@@ -46,3 +93,11 @@ def default_store_path() -> Path:
 def default_backup_dir(store_path: str | os.PathLike) -> Path:
     """Daily backups of a store go to a `backups` folder beside it."""
     return Path(os.fspath(store_path)).parent / BACKUP_DIRNAME
+
+
+def settings_path() -> Path:
+    """The settings file (INI): <data dir>/ziping.ini in portable mode, else
+    %APPDATA%\\ziping\\ziping.ini on Windows and $XDG_CONFIG_HOME/ziping/ziping.ini elsewhere."""
+    if is_portable():
+        return portable_data_dir() / SETTINGS_FILENAME
+    return default_config_dir() / SETTINGS_FILENAME

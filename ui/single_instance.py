@@ -1,0 +1,353 @@
+"""One window per store: a second start on the same store brings the first window forward.
+
+Call once at start-up, after the QApplication exists and before the store is opened:
+
+    instance = ensure_single(store_path)            # or ensure_single(store_path, callback)
+    if instance is None:
+        return 0                                    # the other window was brought forward,
+                                                    # or the user chose not to open
+    store = Store(store_path, readonly=instance.readonly)
+    ...
+    instance.set_activate_callback(window_raiser)   # optional; the default raises the main window
+
+How: the first start takes the store's OS lock (core.instance) and listens on a QLocalServer whose
+name is a hash of the store's path (and the user name). A later start on the same store connects
+to it and sends "activate"; the first answers "ok" and raises its window, the later one exits. If
+nobody answers but the lock is held (the first window hangs, or another user on the same PC has the
+store open), the user is told so and may open the store read-only. The lock goes with the process,
+so a crash never leaves the store blocked.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
+
+from core import instance as core_instance
+
+__all__ = ["SingleInstance", "ensure_single", "server_name", "raise_main_window",
+           "ACTIVATE", "REPLY_OK"]
+
+ACTIVATE = "activate"
+REPLY_OK = "ok"
+CONNECT_TIMEOUT_MS = 1000      # one attempt to reach the first window
+REPLY_TIMEOUT_MS = 3000        # the first window may be busy for a moment (e.g. saving)
+LOCKED_RETRY_S = 2.0           # the first window may still be starting up: keep trying this long
+
+
+def _normalized(store_path: str | os.PathLike) -> str:
+    path = os.path.abspath(os.path.expanduser(os.fspath(store_path)))
+    try:
+        path = os.path.realpath(path)
+    except OSError:
+        pass
+    if sys.platform == "win32":
+        path = os.path.normcase(path)   # Windows paths are case-insensitive
+    return path
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return os.environ.get("USERNAME") or os.environ.get("USER") or ""
+
+
+def server_name(store_path: str | os.PathLike) -> str:
+    """The local server's name for a store: stable for the same file (however it is spelled),
+    different per user, short enough for a Unix socket path."""
+    key = f"{_user()}\n{_normalized(store_path)}".encode("utf-8", "surrogatepass")
+    return "ziping-" + hashlib.sha256(key).hexdigest()[:24]
+
+
+def raise_main_window() -> None:
+    """Bring the app's main window (or any visible top-level window) to the front."""
+    app = QApplication.instance()
+    if app is None:
+        return
+    windows = [w for w in QApplication.topLevelWidgets() if w.isWindow() and not w.isHidden()]
+    main = [w for w in windows if isinstance(w, QMainWindow)]
+    target: QWidget | None = (main or windows or [None])[0]
+    if target is None:
+        return
+    # A dialog open over the main window should come forward with it.
+    modal = QApplication.activeModalWidget()
+    if target.isMinimized():
+        target.setWindowState((target.windowState() & ~Qt.WindowState.WindowMinimized)
+                              | Qt.WindowState.WindowActive)
+        target.showNormal()
+    target.show()
+    target.raise_()
+    target.activateWindow()
+    if modal is not None and modal is not target:
+        modal.raise_()
+        modal.activateWindow()
+
+
+def _allow_foreground() -> None:
+    """Windows only lets the foreground process hand the foreground to another process: the
+    second start (just launched by the user, so in front) allows the first to come forward."""
+    if sys.platform != "win32":
+        return
+    try:
+        import ctypes
+        ctypes.windll.user32.AllowSetForegroundWindow(-1)   # ASFW_ANY
+    except Exception:
+        pass
+
+
+def _send(name: str, message: str, connect_ms: int = CONNECT_TIMEOUT_MS,
+          reply_ms: int = REPLY_TIMEOUT_MS) -> bool:
+    """Send one line to the server `name`; True when it answered "ok". Runs a local event loop
+    (not waitFor…), so it also works when the server lives in this very thread."""
+    socket = QLocalSocket()
+    loop = QEventLoop()
+    state = {"reply": b"", "done": False}
+
+    def finish():
+        state["done"] = True
+        loop.quit()
+
+    def on_connected():
+        _allow_foreground()
+        socket.write(QByteArray((message + "\n").encode("utf-8")))
+        socket.flush()
+        timer.start(reply_ms)
+
+    def on_ready():
+        state["reply"] += bytes(socket.readAll().data())
+        if b"\n" in state["reply"]:
+            finish()
+
+    timer = QTimer()
+    timer.setSingleShot(True)
+    timer.timeout.connect(finish)
+    socket.connected.connect(on_connected)
+    socket.readyRead.connect(on_ready)
+    socket.errorOccurred.connect(lambda _err: finish())
+    socket.disconnected.connect(finish)
+    timer.start(connect_ms)
+    socket.connectToServer(name)
+    if not state["done"]:
+        loop.exec()
+    timer.stop()
+    reply = state["reply"].decode("utf-8", "replace").strip()
+    for signal in (socket.connected, socket.readyRead, socket.errorOccurred, socket.disconnected):
+        signal.disconnect()
+    socket.abort()      # Python owns the socket (no parent): it goes when this function returns
+    return reply == REPLY_OK
+
+
+class SingleInstance(QObject):
+    """This process's claim on a store: the OS lock and the local server (for a writable start),
+    or neither (for a read-only start). Keep it for as long as the store is open; `close()` (or the
+    end of the process) gives both up."""
+
+    messageReceived = Signal(str)
+    activateRequested = Signal()
+
+    def __init__(self, store_path: str | os.PathLike, lock: core_instance.Lock | None,
+                 readonly: bool, activate_callback: Callable[[], None] | None = None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.store_path = Path(os.fspath(store_path))
+        self.lock = lock
+        self.readonly = readonly
+        self.name = server_name(store_path)
+        self.server: QLocalServer | None = None
+        self._callback = activate_callback or raise_main_window
+        self._buffers: dict[int, bytes] = {}
+        self._conns: dict[int, QLocalSocket] = {}
+
+    # -- server ------------------------------------------------------------------------------
+
+    def listen(self) -> bool:
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        # We hold the store's lock, so a server left under this name is a dead one (a crash
+        # leaves its socket file behind on Unix): clear it.
+        QLocalServer.removeServer(self.name)
+        if not server.listen(self.name):
+            print(f"ziping: 本地服务未能启动（{server.errorString()}），再次启动时不能切换到本窗口。",
+                  file=sys.stderr)
+            return False
+        server.newConnection.connect(self._on_new_connection)
+        self.server = server
+        return True
+
+    def _on_new_connection(self) -> None:
+        while self.server is not None and self.server.hasPendingConnections():
+            conn = self.server.nextPendingConnection()
+            if conn is None:
+                break
+            self._conns[id(conn)] = conn
+            self._buffers[id(conn)] = b""
+            conn.readyRead.connect(lambda c=conn: self._on_ready(c))
+            conn.disconnected.connect(lambda c=conn: self._forget(c))
+            QTimer.singleShot(REPLY_TIMEOUT_MS * 2, conn, conn.abort)   # no idle clients
+            if conn.bytesAvailable():
+                self._on_ready(conn)
+
+    def _forget(self, conn: QLocalSocket) -> None:
+        if self._conns.pop(id(conn), None) is None:
+            return
+        self._buffers.pop(id(conn), None)
+        for signal in (conn.readyRead, conn.disconnected):
+            try:
+                signal.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+        conn.abort()
+        conn.deleteLater()
+
+    def _on_ready(self, conn: QLocalSocket) -> None:
+        buffered = self._buffers.get(id(conn), b"") + bytes(conn.readAll().data())
+        if len(buffered) > 4096:
+            conn.abort()
+            return
+        while b"\n" in buffered:
+            line, buffered = buffered.split(b"\n", 1)
+            message = line.decode("utf-8", "replace").strip()
+            self.messageReceived.emit(message)
+            if message == ACTIVATE:
+                self.activateRequested.emit()
+                try:
+                    self._callback()
+                finally:
+                    conn.write(QByteArray((REPLY_OK + "\n").encode("utf-8")))
+                    conn.flush()
+        self._buffers[id(conn)] = buffered
+
+    # -- API ---------------------------------------------------------------------------------
+
+    def set_activate_callback(self, callback: Callable[[], None] | None) -> None:
+        """What to do when a second start asks for this window (default: `raise_main_window`)."""
+        self._callback = callback or raise_main_window
+
+    def close(self) -> None:
+        for conn in list(self._conns.values()):
+            self._forget(conn)
+        if self.server is not None:
+            self.server.newConnection.disconnect()
+            self.server.close()
+            self.server.deleteLater()
+            self.server = None
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+        if self in _ALIVE:
+            _ALIVE.remove(self)
+
+    def __repr__(self) -> str:
+        mode = "readonly" if self.readonly else "writer"
+        return f"<SingleInstance {str(self.store_path)!r} {mode}>"
+
+
+# Started instances stay referenced here until close(): if the object were garbage-collected the
+# lock and the server would silently go with it.
+_ALIVE: list[SingleInstance] = []
+
+
+def _ask_readonly(parent: QWidget | None, message: str) -> bool:
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("表单库正在使用中")
+    box.setText(message)
+    readonly = box.addButton("以只读方式打开", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("退出", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(readonly)
+    box.exec()
+    return box.clickedButton() is readonly
+
+
+def _locked_message(store_path: Path, holder: dict) -> str:
+    who = ""
+    if holder.get("host") or holder.get("started"):
+        who = (f"\n（锁文件记录：计算机 {holder.get('host', '?')}，"
+               f"进程 {holder.get('pid', '?')}，启动于 {holder.get('started', '?')}）")
+    return (
+        "这个表单库已经在另一个窗口中打开，但那个窗口没有响应。\n"
+        f"表单库：{store_path}{who}\n\n"
+        "可以以只读方式打开（只能查看、导出和打印，不能修改），或者退出。\n"
+        "如果那个窗口已经卡住，请先保存好其他工作，在任务管理器中结束“ziping.exe”，再重新启动本程序。"
+    )
+
+
+def _unlockable_message(store_path: Path, error: Exception) -> str:
+    return (
+        f"{error}\n表单库：{store_path}\n\n"
+        "无法确认是否有其他窗口正在修改这个表单库。可以以只读方式打开（只能查看、导出和打印，"
+        "不能修改），或者退出后把表单库放到可以写入的文件夹中。"
+    )
+
+
+def ensure_single(store_path: str | os.PathLike,
+                  activate_callback: Callable[[], None] | None = None,
+                  parent: QWidget | None = None,
+                  *, ask: Callable[[str], bool] | None = None) -> SingleInstance | None:
+    """Make sure only one process writes the store at `store_path`.
+
+    Returns a `SingleInstance` (truthy) when this process may go on — `.readonly` says whether
+    the store must be opened read-only — or None when it should exit: another window on the same
+    store was asked to come forward, or the store is busy and the user chose 退出.
+
+    `activate_callback` runs in this process when a later start asks for it (default: raise the
+    main window). `ask(message) -> bool` replaces the "open read-only?" question (tests).
+    A QApplication must exist.
+    """
+    if QApplication.instance() is None:
+        raise RuntimeError("ensure_single() needs a QApplication")
+    path = Path(os.path.abspath(os.path.expanduser(os.fspath(store_path))))
+    name = server_name(path)
+    ask = ask or (lambda message: _ask_readonly(parent, message))
+
+    # 1. A window already serves this store: bring it forward and stop here.
+    if _send(name, ACTIVATE):
+        return None
+
+    # 2. Take the lock: this process becomes the writer.
+    try:
+        lock = core_instance.acquire(path)
+    except core_instance.LockError as exc:
+        if ask(_unlockable_message(path, exc)):
+            return _started(SingleInstance(path, None, True, activate_callback))
+        return None
+    if lock is not None:
+        inst = SingleInstance(path, lock, False, activate_callback)
+        inst.listen()
+        return _started(inst)
+
+    # 3. Locked, but nobody answered: the other window may be starting right now. Try a little.
+    deadline = time.monotonic() + LOCKED_RETRY_S
+    while time.monotonic() < deadline:
+        if _send(name, ACTIVATE, connect_ms=300):
+            return None
+        lock = core_instance.acquire(path)       # or it just quit
+        if lock is not None:
+            inst = SingleInstance(path, lock, False, activate_callback)
+            inst.listen()
+            return _started(inst)
+        loop = QEventLoop()
+        QTimer.singleShot(200, loop.quit)
+        loop.exec()
+
+    # 4. Held by a process that does not answer.
+    if ask(_locked_message(path, core_instance.holder_info(path))):
+        return _started(SingleInstance(path, None, True, activate_callback))
+    return None
+
+
+def _started(inst: SingleInstance) -> SingleInstance:
+    _ALIVE.append(inst)
+    app = QApplication.instance()
+    if app is not None:
+        app.aboutToQuit.connect(inst.close)
+    return inst
