@@ -7,8 +7,16 @@ inserted in one transaction), then prints the median of 20 runs of
 
 Run from the repository root:  .venv/bin/python bench/list_forms.py
 """
-
 from __future__ import annotations
+
+import os as _os
+import sys as _sys
+
+# bench/typing.py is named like the standard library's typing (its issue asks for that name):
+# drop this folder from sys.path before anything imports typing.
+_HERE = _os.path.dirname(_os.path.abspath(__file__))
+_sys.path[:] = [p for p in _sys.path if _os.path.abspath(p or ".") != _HERE]
+
 
 import random
 import sqlite3

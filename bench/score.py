@@ -2,6 +2,13 @@
 
     python bench/score.py [N_INDICATORS] [RUNS]
 """
+import os as _os
+import sys as _sys
+
+# bench/typing.py is named like the standard library's typing (its issue asks for that name):
+# drop this folder from sys.path before anything imports typing.
+_HERE = _os.path.dirname(_os.path.abspath(__file__))
+_sys.path[:] = [p for p in _sys.path if _os.path.abspath(p or ".") != _HERE]
 import statistics
 import sys
 import time
