@@ -43,7 +43,7 @@ def form_summary(form: Form, scores: Scores | None = None) -> dict:
     if t.get("name_field"):
         name = str(header.get(t["name_field"]) or "")
     if not name:
-        name = sheet_mod._fill(t.get("title", ""), form) or t.get("name", "")
+        name = sheet_mod.fill_text(t.get("title", ""), form) or t.get("name", "")
     scored = scores.profile.scored
     return {
         "year": form.year,
@@ -374,14 +374,13 @@ class EditSession:
         sh = self.sheet
         sh.scores = scores
         cache = self._cache_for(sh)
-        b = sheet_mod._Builder(self.form, scores)
-        b.sheet.row_kinds = sh.row_kinds
+        recompute = sheet_mod.recomputer(sh, self.form, scores)
         changed: dict[int, Cell] = {}
         res_by_pos = {(r.goal, r.index): r for r in scores.indicators}
         sigs = cache["sigs"]
         for c, gi, ii in cache["dyn"]:
             if gi is None:
-                fresh = self._computed_again(b, c)
+                fresh = recompute(c)
             else:
                 try:
                     ind = self.form.goals[gi]["indicators"][ii]
@@ -392,8 +391,7 @@ class EditSession:
                 if sigs.get(id(c)) == sig:
                     continue
                 sigs[id(c)] = sig
-                b.indicator_cell(c.row, c.col, c.colspan, gi, ii, ind, res, "score")
-                fresh = b.sheet.cells[-1]
+                fresh = recompute(c)
             if fresh is None:
                 continue
             now = (fresh.text, fresh.number, fresh.options, fresh.computed_text)
@@ -404,7 +402,7 @@ class EditSession:
                 c.value = fresh.value
         # Text shown elsewhere: the title, a field shown in two places.
         for c in cache["titles"]:
-            t = sheet_mod._fill(self.template.get("title" if c.role == sheet_mod.TITLE else "subtitle") or "", self.form)
+            t = sheet_mod.fill_text(self.template.get("title" if c.role == sheet_mod.TITLE else "subtitle") or "", self.form)
             if t != c.text:
                 c.text = t
                 changed[id(c)] = c
@@ -427,8 +425,7 @@ class EditSession:
             c.level = None
             c.messages = ()
         sh.unplaced = []
-        b.sheet = sh
-        b.place_findings()
+        sheet_mod.place_findings(sh, scores)
         flagged = [c for c in {id(sh.locate(f.where)): sh.locate(f.where) for f in scores.findings}.values()
                    if c is not None]
         cache["flagged"] = flagged
@@ -460,22 +457,6 @@ class EditSession:
                  "flagged": [c for c in sh.cells if c.level is not None or c.messages]}
         self._cache = cache
         return cache
-
-    @staticmethod
-    def _computed_again(b, c: Cell) -> Cell | None:
-        key = c.key
-        if key in ("max", "total", "grade"):
-            return b.computed_cell(c.row, c.col, key, c.colspan, bold=c.bold, border=c.border)
-        what = {"funds.total.weight": "exec_weight", "funds.total.rate": "rate",
-                "funds.total.score": "exec_score"}.get(key)
-        if what:
-            b.fund_cell(c.row, c.col, c.colspan, {"computed": what}, {}, "total", None)
-            return b.sheet.cells[-1]
-        m = re.fullmatch(r"funds\.sources\.(\d+)\.rate", key)
-        if m:
-            b.fund_cell(c.row, c.col, c.colspan, {"computed": "rate"}, {"source_rate": True}, "source", int(m.group(1)))
-            return b.sheet.cells[-1]
-        return None
 
     # ------------------------------------------------------------ rebuilding the layout
     def rebuild(self) -> bool:

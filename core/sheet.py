@@ -135,7 +135,8 @@ def text_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F or 0xFF00 <= ord(ch) <= 0xFFEF else 1 for ch in text)
 
 
-def _fill(template_text: str, form: Form) -> str:
+def fill_text(template_text: str, form: Form) -> str:
+    """A template text with {year} and {header.X} filled from the form."""
     out = template_text.replace("{year}", str(form.year) if form.year else "    ")
     if "{header." in out:
         for name in list(form.header):
@@ -182,17 +183,17 @@ class _Builder:
     def build(self) -> Sheet:
         for block in self.t["blocks"]:
             getattr(self, "block_" + block["type"])(block)
-        self.sheet.title = _fill(self.t["title"], self.form)
+        self.sheet.title = fill_text(self.t["title"], self.form)
         self.place_findings()
         return self.sheet
 
     def block_title(self, block: dict) -> None:
         r = self.new_row("title")
-        self.add(r, 0, span=self.sheet.ncols, text=_fill(self.t["title"], self.form), role=TITLE, key="year",
+        self.add(r, 0, span=self.sheet.ncols, text=fill_text(self.t["title"], self.form), role=TITLE, key="year",
                  bold=True, border=False)
         if self.t.get("subtitle"):
             r = self.new_row("subtitle")
-            self.add(r, 0, span=self.sheet.ncols, text=_fill(self.t["subtitle"], self.form), role=SUBTITLE,
+            self.add(r, 0, span=self.sheet.ncols, text=fill_text(self.t["subtitle"], self.form), role=SUBTITLE,
                      border=False)
 
     def block_row(self, block: dict) -> None:
@@ -411,15 +412,54 @@ class _Builder:
         self.input_cell(r, c, f"{path}.{key}", span, align=align, multiline=multiline)
 
     def place_findings(self) -> None:
-        rank = {"error": 2, "warning": 1}
-        for f in self.s.findings:
-            cell = self.sheet.locate(f.where)
-            if cell is None:
-                self.sheet.unplaced.append(f)
-                continue
-            cell.messages = cell.messages + (f.message,)
-            if cell.level is None or rank[f.level] > rank[cell.level]:
-                cell.level = f.level
+        place_findings(self.sheet, self.s)
+
+    def recompute(self, c: Cell) -> Cell | None:
+        """A fresh copy of a score-dependent cell (computed or score), or None for other cells."""
+        key = c.key or ""
+        if key in ("max", "total", "grade"):
+            return self.computed_cell(c.row, c.col, key, c.colspan, bold=c.bold, border=c.border)
+        what = {"funds.total.weight": "exec_weight", "funds.total.rate": "rate",
+                "funds.total.score": "exec_score"}.get(key)
+        if what:
+            self.fund_cell(c.row, c.col, c.colspan, {"computed": what}, {}, "total", None)
+            return self.sheet.cells[-1]
+        m = re.fullmatch(r"funds\.sources\.(\d+)\.rate", key)
+        if m:
+            self.fund_cell(c.row, c.col, c.colspan, {"computed": "rate"}, {"source_rate": True}, "source",
+                           int(m.group(1)))
+            return self.sheet.cells[-1]
+        m = re.fullmatch(r"goals\.(\d+)\.indicators\.(\d+)\.score", key)
+        if m and c.role == SCORE:
+            gi, ii = int(m.group(1)), int(m.group(2))
+            try:
+                ind = self.form.goals[gi]["indicators"][ii]
+            except (IndexError, KeyError, TypeError):
+                return None
+            self.indicator_cell(c.row, c.col, c.colspan, gi, ii, ind, self.s.indicator(gi, ii), "score")
+            return self.sheet.cells[-1]
+        return None
+
+
+def place_findings(sheet: Sheet, scores: Scores) -> None:
+    """Attach each finding to its cell (worst level wins); the rest go to ``sheet.unplaced``."""
+    rank = {"error": 2, "warning": 1}
+    for f in scores.findings:
+        cell = sheet.locate(f.where)
+        if cell is None:
+            sheet.unplaced.append(f)
+            continue
+        cell.messages = cell.messages + (f.message,)
+        if cell.level is None or rank[f.level] > rank[cell.level]:
+            cell.level = f.level
+
+
+def recomputer(sheet: Sheet, form: Form, scores: Scores):
+    """A function that gives a fresh copy of a score-dependent cell of ``sheet`` under new
+    scores (None for cells that do not depend on them).  For live updates without a rebuild."""
+    b = _Builder(form, scores)
+    b.sheet.row_kinds = sheet.row_kinds
+    return b.recompute
 
 
 def build_sheet(form: Form, scores: Scores | None = None) -> Sheet:
