@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
-import ui  # noqa: F401  (pins None on Python 3.11, see ui/_compat.py)
+import ui  # noqa: F401
 from core.model import load
 from core.session import EditSession, form_summary
 from core.store import Store

@@ -1,0 +1,245 @@
+"""One writer per store: the OS lock (core.instance) and the single-instance handshake
+(ui.single_instance)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from core import instance
+from core.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HOLDER = textwrap.dedent("""
+    import sys, time
+    from core import instance
+    lock = instance.acquire(sys.argv[1])
+    print("locked" if lock else "busy", flush=True)
+    time.sleep(600)
+""")
+
+TRY = textwrap.dedent("""
+    import sys
+    from core import instance
+    lock = instance.acquire(sys.argv[1])
+    print("got" if lock else "none", flush=True)
+""")
+
+
+def _env() -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
+    return env
+
+
+def _start(code: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, env=_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            encoding="utf-8")
+
+
+def _first_line(proc: subprocess.Popen, timeout: float = 60) -> str:
+    # readline blocks; the child prints its first line within a second or two.
+    start = time.monotonic()
+    line = proc.stdout.readline().strip()
+    assert time.monotonic() - start < timeout
+    if not line:
+        raise AssertionError(proc.stderr.read())
+    return line
+
+
+def _try_in_other_process(store: Path) -> str:
+    p = subprocess.run([sys.executable, "-c", TRY, str(store)], cwd=ROOT, env=_env(),
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
+
+
+@pytest.fixture
+def holder(tmp_path):
+    store = tmp_path / "表单库" / "ziping.db"
+    Store(store).close()
+    proc = _start(HOLDER, str(store))
+    try:
+        assert _first_line(proc) == "locked"
+        yield store, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# core.instance
+
+def test_lock_held_by_another_process_then_freed_by_sigkill(holder):
+    store, proc = holder
+    # Another process cannot take it, nor can this one.
+    assert _try_in_other_process(store) == "none"
+    assert instance.acquire(store) is None
+    assert instance.is_locked(store)
+    info = instance.holder_info(store)
+    assert info.get("pid") == str(proc.pid)
+    # The holder dies without any chance to clean up: the OS drops the lock.
+    proc.kill()     # SIGKILL on Unix, TerminateProcess on Windows
+    proc.wait(timeout=30)
+    lock = instance.acquire(store)
+    assert lock is not None and lock.held
+    assert _try_in_other_process(store) == "none"
+    lock.release()
+    assert not lock.held
+    assert _try_in_other_process(store) == "got"
+
+
+def test_lock_in_one_process(tmp_path):
+    store = tmp_path / "ziping.db"
+    first = instance.acquire(store)
+    assert first is not None
+    assert first.path == tmp_path / "ziping.db.lock"
+    assert first.path.is_file()
+    assert instance.acquire(store) is None            # a second open file in the same process
+    assert instance.acquire(str(tmp_path / "." / "ziping.db")) is None
+    first.release()
+    first.release()                                   # harmless twice
+    with instance.acquire(store) as again:
+        assert again is not None
+        assert instance.acquire(store) is None
+    second = instance.acquire(store)
+    assert second is not None
+    second.release()
+
+
+def test_lock_released_when_the_object_goes(tmp_path):
+    store = tmp_path / "ziping.db"
+    lock = instance.acquire(store)
+    assert lock is not None
+    del lock
+    import gc
+    gc.collect()
+    again = instance.acquire(store)
+    assert again is not None
+    again.release()
+
+
+def test_lock_file_cannot_be_made(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    with pytest.raises(instance.LockError) as err:
+        instance.acquire(blocker / "ziping.db")
+    assert "锁文件" in str(err.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# ui.single_instance
+
+SERVER = textwrap.dedent("""
+    import sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from ui.single_instance import ensure_single
+    inst = ensure_single(sys.argv[1], lambda: print("activated", flush=True),
+                         ask=lambda message: False)
+    print("primary" if inst and not inst.readonly else "other", flush=True)
+    QTimer.singleShot(60000, app.quit)
+    app.exec()
+""")
+
+
+@pytest.fixture
+def fast_retry(monkeypatch):
+    from ui import single_instance
+    monkeypatch.setattr(single_instance, "LOCKED_RETRY_S", 0.3)
+    yield single_instance
+    for inst in list(single_instance._ALIVE):
+        inst.close()
+
+
+def _never_ask(message):
+    raise AssertionError(f"unexpected question: {message}")
+
+
+def test_second_start_in_the_same_process_activates_the_first(qtbot, tmp_path, fast_retry):
+    ensure_single = fast_retry.ensure_single
+    store = tmp_path / "ziping.db"
+    activated, messages = [], []
+    first = ensure_single(store, lambda: activated.append(True), ask=_never_ask)
+    assert first is not None and not first.readonly
+    assert first.lock is not None and first.server is not None
+    first.messageReceived.connect(messages.append)
+
+    second = ensure_single(store, ask=_never_ask)
+    assert second is None                           # refused: the caller exits
+    assert messages == ["activate"]
+    assert activated == [True]
+
+    # The same file spelled differently is the same store.
+    assert ensure_single(tmp_path / "sub" / ".." / "ziping.db", ask=_never_ask) is None
+    assert activated == [True, True]
+
+    first.close()
+    third = ensure_single(store, ask=_never_ask)    # the first is gone: this one is the writer
+    assert third is not None and not third.readonly
+
+
+def test_second_start_in_another_process_activates_the_first(qtbot, tmp_path, fast_retry):
+    store = tmp_path / "ziping.db"
+    proc = _start(SERVER, str(store))
+    try:
+        assert _first_line(proc) == "primary"
+        assert fast_retry.ensure_single(store, ask=_never_ask) is None
+        assert _first_line(proc) == "activated"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
+    # Killed without cleaning up (its socket file is left behind on Unix): the next start
+    # becomes the writer, with no question asked.
+    inst = fast_retry.ensure_single(store, ask=_never_ask)
+    assert inst is not None and not inst.readonly and inst.server is not None
+
+
+def test_locked_but_silent_offers_read_only(qtbot, holder, fast_retry):
+    store, proc = holder            # holds the lock, runs no server: like a hung first window
+    asked = []
+
+    def yes(message):
+        asked.append(message)
+        return True
+
+    inst = fast_retry.ensure_single(store, ask=yes)
+    assert inst is not None and inst.readonly and inst.lock is None
+    assert len(asked) == 1
+    assert "没有响应" in asked[0] and "只读" in asked[0] and str(store) in asked[0]
+    ro = Store(store, readonly=inst.readonly)
+    try:
+        assert ro.readonly and ro.count() == 0
+    finally:
+        ro.close()
+
+    assert fast_retry.ensure_single(store, ask=lambda m: False) is None   # 退出
+
+
+def test_unwritable_folder_offers_read_only(qtbot, tmp_path, fast_retry):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x", encoding="utf-8")
+    asked = []
+    inst = fast_retry.ensure_single(blocker / "ziping.db", ask=lambda m: asked.append(m) or True)
+    assert inst is not None and inst.readonly
+    assert "只读" in asked[0]
+
+
+def test_server_name_is_stable_and_short(tmp_path):
+    from ui.single_instance import server_name
+    a = server_name(tmp_path / "ziping.db")
+    assert a == server_name(str(tmp_path / "x" / ".." / "ziping.db"))
+    assert a != server_name(tmp_path / "other.db")
+    assert a.startswith("ziping-") and len(a) < 40
