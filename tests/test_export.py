@@ -275,30 +275,24 @@ def test_line_breaking_rules(text, width):
             assert line[-1] not in pdfmod.NO_END or all(ch in pdfmod.NO_END for ch in line[-2:]), lines
 
 
-def test_reportlab_does_not_rewrap_our_lines_and_knows_cannot_start():
-    from reportlab.platypus import Paragraph
-    from reportlab.platypus import paragraph as rl_paragraph
-
+def test_pdf_draws_the_lines_as_broken():
+    """Each PDF cell draws the lines break_lines made, unchanged: the whole text, and no line
+    after the first starts with ，。：；！？）》、％…"""
+    form = load(ROOT / "resources" / "samples" / "seed004-wangcheng-2020-dept.json")
+    text = "按季度及时开展司法救助工作，发放救助资金七十万元；三是认真做好未收押未收监病犯清理整顿工作。全部收监，提前完成任务！" * 6
+    form.data["goals"][0]["indicators"][2]["reason"] = text
     pdfmod.register_font()
-    from reportlab.lib import textsplit as rl_textsplit
-    for ch in "，。：；！？）》、％…":
-        assert ch in rl_paragraph.ALL_CANNOT_START and ch in rl_textsplit.ALL_CANNOT_START
-    style = pdfmod._style(pdfmod.SIZE, pdfmod.LEADING, "left")
-    text = "按季度及时开展司法救助工作，发放救助资金七十万元；三是认真做好未收押未收监病犯清理整顿工作。全部收监，提前完成任务。" * 3
-    for width in (60, 97.5, 130, 200):
-        lines = pdfmod.break_lines(text, width)
-        para = Paragraph(pdfmod._markup(lines), style)
-        para.wrap(width, 10_000)
-        assert len(para.blPara.lines) == len(lines)
-        # reportlab's own CJK wrap of the same text (used nowhere by us, but patched) hangs the
-        # punctuation instead of starting a line with it.
-        raw = Paragraph(text, style)
-        raw.wrap(width, 10_000)
-        texts = ["".join(line[1]) for line in raw.blPara.lines]      # one style: (extra space, words)
-        assert "".join(texts) == text
-        for line in texts[1:]:
-            assert line[:1] not in "，。：；！？）》、", texts
-
+    story = pdfmod.build_story(pdfmod.layout(build_sheet(form)))
+    drawn = []
+    for table in story:
+        for row in getattr(table, "_cellvalues", []):
+            drawn += [cell for cell in row if hasattr(cell, "lines")]
+    assert drawn
+    reason = [d for d in drawn if len("".join(d.lines)) > 10 and "".join(d.lines) in text]
+    assert "".join("".join(d.lines) for d in reason) == text
+    for d in drawn:
+        for line in d.lines[1:]:
+            assert line[:1] not in pdfmod.NO_START, d.lines
 
 def test_missing_glyphs_reported_before_export(tmp_path):
     f = weird_form()

@@ -57,24 +57,16 @@ _registered = False
 
 
 def register_font() -> None:
-    """Register the embedded TrueType font once, and teach reportlab's own CJK
-    wrapping the full cannot-start set (it misses ，：；！？》 and more)."""
+    """Register the embedded TrueType font once.  (Lines are broken here, by
+    :func:`break_lines`, never by reportlab's CJK wrapping.)"""
     global _registered
     if _registered:
         return
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.lib import textsplit as rl_textsplit
-    from reportlab.platypus import paragraph as rl_paragraph
 
     if FONT not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(FONT, str(font_path())))
-    # Both copies of the constant: textsplit.wordSplit (one-style paragraphs)
-    # and paragraph.cjkFragSplit (mixed styles) each read their module's own.
-    for module in (rl_textsplit, rl_paragraph):
-        extra = "".join(sorted(ch for ch in NO_START if ch not in module.ALL_CANNOT_START))
-        if extra:
-            module.ALL_CANNOT_START = module.ALL_CANNOT_START + extra
     _registered = True
 
 
@@ -481,38 +473,45 @@ def _paginate(sheet: Sheet, hs: list, row_sheet: list, first_phys: list, avail: 
 
 # ---------------------------------------------------------------- drawing
 
-def _paragraph_classes():
-    from reportlab.platypus import Paragraph
+def _lines_class():
+    """A cell's text, already broken into lines (see :func:`break_lines`), drawn as it is.
 
-    class BoldParagraph(Paragraph):
-        """The font has one weight: the title is drawn filled and stroked."""
+    Drawing the lines directly is several times faster than handing them to a Paragraph, which
+    would parse markup and break the lines a second time."""
+    from reportlab.platypus import Flowable
+
+    class Lines(Flowable):
+        def __init__(self, lines: list[str], size: float, leading: float, align: str, bold: bool = False):
+            super().__init__()
+            self.lines, self.size, self.leading, self.align, self.bold = lines, size, leading, align, bold
+
+        def wrap(self, avail_width, avail_height):
+            self.width = avail_width
+            self.height = len(self.lines) * self.leading
+            return self.width, self.height
 
         def draw(self):
             c = self.canv
             c.saveState()
-            c.setLineWidth(self.style.fontSize * 0.03)
-            c._code.append("2 Tr")
-            try:
-                Paragraph.draw(self)
-            finally:
+            c.setFont(FONT, self.size)
+            if self.bold:        # the font has one weight: the title is drawn filled and stroked
+                c.setLineWidth(self.size * 0.03)
+                c._code.append("2 Tr")
+            y = self.height - self.size
+            for line in self.lines:
+                if line:
+                    if self.align == "left":
+                        c.drawString(0, y, line)
+                    elif self.align == "right":
+                        c.drawRightString(self.width, y, line)
+                    else:
+                        c.drawCentredString(self.width / 2, y, line)
+                y -= self.leading
+            if self.bold:
                 c._code.append("0 Tr")
-                c.restoreState()
+            c.restoreState()
 
-    return Paragraph, BoldParagraph
-
-
-@lru_cache(maxsize=None)
-def _style(size: float, leading: float, align: str):
-    from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
-    from reportlab.lib.styles import ParagraphStyle
-    return ParagraphStyle(f"z-{size}-{align}", fontName=FONT, fontSize=size, leading=leading,
-                          alignment={"left": TA_LEFT, "right": TA_RIGHT}.get(align, TA_CENTER),
-                          wordWrap="CJK", splitLongWords=0)
-
-
-def _markup(lines: list[str]) -> str:
-    # Non-breaking spaces keep indentation and runs of spaces as typed.
-    return "<br/>".join(escape(line).replace(" ", "\u00a0") for line in lines)
+    return Lines
 
 
 def _capacity(height: float, leading: float) -> int:
@@ -523,7 +522,7 @@ def build_story(lay: Layout) -> list:
     from reportlab.lib import colors
     from reportlab.platypus import PageBreak, Table, TableStyle
 
-    Paragraph, BoldParagraph = _paragraph_classes()
+    Lines = _lines_class()
     sheet = lay.sheet
     ncols = sheet.ncols
     story = []
@@ -579,14 +578,13 @@ def build_story(lay: Layout) -> list:
             if cell.border and cell.role not in (TITLE, SUBTITLE):
                 cmds.append(("BOX", (c0, r0), (c1, r1), LINE_WIDTH, colors.black))
             if any(lines):
-                style = _style(b.size, b.leading, cell.align if cell.role not in (TITLE, SUBTITLE) else "center")
-                cls = BoldParagraph if cell.role == TITLE else Paragraph
-                data[r0][c0] = cls(_markup(lines), style)
+                align = cell.align if cell.role not in (TITLE, SUBTITLE) else "center"
+                data[r0][c0] = Lines(list(lines), b.size, b.leading, align, bold=cell.role == TITLE)
         for r0, row_boxes in note_rows.items():
             # A signature line with its own column widths, in one cell across the page.
             row_boxes.sort(key=lambda b: b.cell.col)
             plan = lay.note_widths[row_boxes[0].cell.row]
-            inner = [[Paragraph(_markup(b.lines), _style(b.size, b.leading, b.cell.align)) if any(b.lines) else ""
+            inner = [[Lines(list(b.lines), b.size, b.leading, b.cell.align) if any(b.lines) else ""
                       for b in row_boxes]]
             data[r0][0] = Table(inner, colWidths=[plan[b.cell.col] for b in row_boxes], rowHeights=[heights[r0]],
                                 style=TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
