@@ -263,6 +263,8 @@ def _unit_name(form, sheet: Sheet) -> str:
 
 
 def build_workbook(form, sheet: Sheet | None = None):
+    from copy import copy
+
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
@@ -290,6 +292,27 @@ def build_workbook(form, sheet: Sheet | None = None):
             aligns[h] = Alignment(horizontal=h, vertical="center", wrap_text=True)
         return aligns[h]
 
+    def shrunk(h: str) -> Alignment:
+        if ("shrink", h) not in aligns:
+            aligns[("shrink", h)] = Alignment(horizontal=h, vertical="center", shrink_to_fit=True)
+        return aligns[("shrink", h)]
+
+    # Setting a style object makes openpyxl hash it each time (most of the export's time):
+    # style the first cell of each combination, then copy its style indexes to the others.
+    styled: dict = {}
+
+    def style(xc, font, al, border) -> None:
+        key = (id(font), id(al), id(border))
+        done = styled.get(key)
+        if done is not None:
+            xc._style = copy(done)
+            return
+        xc.font = font
+        xc.alignment = al
+        if border is not None:
+            xc.border = border
+        styled[key] = copy(xc._style)
+
     for i, w in enumerate(sheet.col_widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = float(w)
     heights = row_heights(sheet)
@@ -310,25 +333,22 @@ def build_workbook(form, sheet: Sheet | None = None):
             xc.value = value
             xc.data_type = "s"          # "=100%" is a target, not a formula
         if cell.role == TITLE:
-            xc.font = title_font
+            font = title_font
         elif cell.role == SUBTITLE:
-            xc.font = subtitle_font
+            font = subtitle_font
         else:
-            xc.font = fonts[(bool(cell.bold or cell.role == HEADER), False)]
+            font = fonts[(bool(cell.bold or cell.role == HEADER), False)]
         al = align(cell.align if cell.align in ("left", "center", "right") else "center")
         if kind == "n" or shrink_to_fit(sheet, cell):
             # Numbers and signature-line labels: one line, shrunk if need be
             # (a number too wide for its column would show as ####).
-            al = Alignment(horizontal=al.horizontal, vertical="center", shrink_to_fit=True)
+            al = shrunk(al.horizontal)
         border = cell.border and cell.role not in (TITLE, SUBTITLE)
         # Style every cell of a merged range: Excel draws a merged cell's edges
         # from the cells along them.
         for rr in range(r, r2 + 1):
             for cc in range(c, c2 + 1):
-                t = ws.cell(row=rr, column=cc)
-                t.alignment = al
-                if border:
-                    t.border = box
+                style(ws.cell(row=rr, column=cc), font, al, box if border else None)
 
     # Paper: A4 in the sheet's orientation, one page wide, title rows repeated.
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -372,8 +392,16 @@ def build_workbook(form, sheet: Sheet | None = None):
 
 
 def write_xlsx(form, path, sheet: Sheet | None = None) -> None:
-    """Write the form's workbook to ``path`` (not atomic; see :func:`core.export.export_form`)."""
-    build_workbook(form, sheet).save(str(path))
+    """Write the form's workbook to ``path`` (not atomic; see :func:`core.export.export_form`).
+
+    The workbook is made in memory and written in one go: when the disk is full, openpyxl's own
+    zip file would be left open (and, on Windows, its temp file locked until garbage collection)."""
+    import io
+
+    buf = io.BytesIO()
+    build_workbook(form, sheet).save(buf)
+    with open(path, "wb") as fh:
+        fh.write(buf.getbuffer())
 
 
 __all__ = ["write_xlsx", "build_workbook", "cell_output", "row_heights", "excel_text", "embedded_json",
