@@ -301,8 +301,8 @@ def build_workbook(form, sheet: Sheet | None = None):
     # style the first cell of each combination, then copy its style indexes to the others.
     styled: dict = {}
 
-    def style(xc, font, al, border) -> None:
-        key = (id(font), id(al), id(border))
+    def style(xc, font, al, border, number_format) -> None:
+        key = (id(font), id(al), id(border), number_format)
         done = styled.get(key)
         if done is not None:
             xc._style = copy(done)
@@ -311,6 +311,8 @@ def build_workbook(form, sheet: Sheet | None = None):
         xc.alignment = al
         if border is not None:
             xc.border = border
+        if number_format:
+            xc.number_format = number_format
         styled[key] = copy(xc._style)
 
     for i, w in enumerate(sheet.col_widths, start=1):
@@ -328,7 +330,6 @@ def build_workbook(form, sheet: Sheet | None = None):
         kind, value, number_format = cell_output(cell)
         if kind == "n":
             xc.value = value
-            xc.number_format = number_format
         elif kind == "s":
             xc.value = value
             xc.data_type = "s"          # "=100%" is a target, not a formula
@@ -348,7 +349,8 @@ def build_workbook(form, sheet: Sheet | None = None):
         # from the cells along them.
         for rr in range(r, r2 + 1):
             for cc in range(c, c2 + 1):
-                style(ws.cell(row=rr, column=cc), font, al, box if border else None)
+                style(ws.cell(row=rr, column=cc), font, al, box if border else None,
+                      number_format if kind == "n" else None)
 
     # Paper: A4 in the sheet's orientation, one page wide, title rows repeated.
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
