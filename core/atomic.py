@@ -1,7 +1,10 @@
 """Atomic file writes: a temp file in the same folder, flushed, then renamed.
 
 A crash or a kill in the middle leaves either the old file or the new one under
-the final name, never half a file.  Errors come back as :class:`WriteError`
+the final name, never half a file.  A killed write leaves its temp file
+(``.{stem}.XXXXXXXX{suffix}.tmp``, hidden, never under the final name); the next
+write to the same name removes such leftovers once they are a minute old.
+Errors come back as :class:`WriteError`
 with a plain Chinese message (a file held open by Excel/WPS, a read-only or
 missing folder, a full disk).
 """
@@ -9,8 +12,13 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import tempfile
+import time
 from pathlib import Path
+
+STALE_SECONDS = 60          # a temp file this old belongs to no running write
+_RANDOM = "[a-z0-9_]{8}"    # tempfile's random part
 
 
 class WriteError(OSError):
@@ -39,13 +47,65 @@ def explain(exc: OSError, path: Path) -> str:
     return f"无法写入“{name}”：{exc.strerror or exc}"
 
 
+def _prefix(path: Path) -> str:
+    return f".{path.stem[:40]}."
+
+
+def clean_stale_temps(path, older_than: float = STALE_SECONDS) -> list[Path]:
+    """Remove the temp files that killed writes to ``path`` left in its folder
+    (``.{stem}.XXXXXXXX[.suffix].tmp`` older than ``older_than`` seconds).
+    Never raises; returns what was removed."""
+    path = Path(path)
+    prefix = _prefix(path)
+    pattern = re.compile(re.escape(prefix) + _RANDOM + "(" + re.escape(path.suffix) + ")?" + r"\.tmp")
+    removed = []
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return removed
+    now = time.time()
+    for name in names:
+        if not pattern.fullmatch(name):
+            continue
+        p = path.parent / name
+        try:
+            if now - p.stat().st_mtime >= older_than and p.is_file():
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
+def _read_umask() -> int:
+    if os.name != "posix":
+        return 0
+    mask = os.umask(0o022)      # the only way to read it; put back at once, at import time
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
+def _readable_mode(tmp: str) -> None:
+    """mkstemp makes 0600 files; an export is an ordinary document (0666 less the umask)."""
+    if os.name == "posix":
+        try:
+            os.chmod(tmp, 0o666 & ~_UMASK)
+        except OSError:
+            pass
+
+
 def atomic_write_bytes(path, data: bytes) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise WriteError(f"无法写入“{path.name}”：文件夹“{path.parent}”不存在。")
+    clean_stale_temps(path)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=".tmp", dir=path.parent)
+        _readable_mode(tmp)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -69,10 +129,12 @@ def atomic_write_with(path, writer) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise WriteError(f"无法写入“{path.name}”：文件夹“{path.parent}”不存在。")
+    clean_stale_temps(path)
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:40]}.", suffix=path.suffix + ".tmp", dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=path.suffix + ".tmp", dir=path.parent)
         os.close(fd)
+        _readable_mode(tmp)
         writer(tmp)
         with open(tmp, "rb+") as fh:
             os.fsync(fh.fileno())

@@ -155,12 +155,15 @@ def shown_text(value, number_format: str | None = None) -> str:
         if number is None:
             return str(value)
         fmt = number_format or ""
-        if "%" in fmt:
-            m = re.search(r"0\.(0+)%", fmt)
-            places = len(m.group(1)) if m else 0
-            pct = (number * 100).quantize(Decimal(1).scaleb(-places)) if places else (number * 100).quantize(Decimal(1))
-            return f"{pct}%"
-        return _plain(number)
+        try:
+            if "%" in fmt:
+                m = re.search(r"0\.(0+)%", fmt)
+                places = len(m.group(1)) if m else 0
+                pct = (number * 100).quantize(Decimal(1).scaleb(-places)) if places else (number * 100).quantize(Decimal(1))
+                return f"{pct}%"
+            return _plain(number)
+        except InvalidOperation:      # more digits than Decimal's precision (1E+308 typed in Excel)
+            return format(number * 100, "f") + "%" if "%" in fmt else format(number, "f")
     return str(value)
 
 
@@ -177,7 +180,7 @@ def _decimal(value) -> Decimal | None:
 
 def _plain(number: Decimal) -> str:
     if number == number.to_integral_value():
-        return str(number.quantize(Decimal(1)))
+        return format(number.to_integral_value(), "f")     # 1E+308 too: all its digits, no error
     return format(number.normalize(), "f")
 
 

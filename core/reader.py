@@ -63,6 +63,11 @@ _UNIT_GROUPS = [
 _NUM_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+", re.ASCII)
 _DIGIT_RE = re.compile(r"\d", re.ASCII)
 _MAX_TEXT = 200  # longer than any real target; longer text is read as words
+# Bounds of a number a clerk can mean: 15 digits before the point (a trillion 万元), 10 after.
+# Beyond them Decimal arithmetic at 28 digits cannot round to cents (quantize fails), so such a
+# number is a finding on its cell, not a crash of the scorer.
+_MAX_ABS = Decimal("1e15")
+_MAX_PLACES = 10
 
 
 @dataclass(frozen=True)
@@ -178,9 +183,20 @@ def _parse(raw: str) -> Parsed:
         return Parsed(raw=raw, error="数值格式不正确")
     if not number.is_finite():
         return Parsed(raw=raw, error="数值格式不正确")
+    bound = _out_of_bounds(number)
+    if bound:
+        return Parsed(raw=raw, error=bound)
     if number == 0:
         number = Decimal(0)  # -0 is 0
     return Parsed(raw=raw, op=op, number=number, unit=_canonical_unit(unit))
+
+
+def _out_of_bounds(number: Decimal) -> str | None:
+    if abs(number) >= _MAX_ABS:
+        return "数值过大，请检查是否多输入了数字"
+    if number.as_tuple().exponent < -_MAX_PLACES:
+        return f"小数位数过多（最多 {_MAX_PLACES} 位）"
+    return None
 
 
 def _looks_numeric_noise(before: str) -> bool:
@@ -242,6 +258,9 @@ def parse_amount(raw: str) -> tuple[Decimal | None, str | None]:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - guarded by the regex
         return None, "不是有效的金额"
+    bound = _out_of_bounds(value)
+    if bound:
+        return None, "金额" + bound
     if value == 0:
         value = Decimal(0)
     return value, None

@@ -9,7 +9,7 @@ total is the sum of the rounded scores, so the printed column adds up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from . import reader
 from .model import Form
@@ -27,8 +27,13 @@ KIND_NAMES = {POSITIVE: "正向指标", REVERSE: "反向指标", EQUAL: "等于�
               QUALITATIVE: "定性指标", NOT_APPLICABLE: "不适用"}
 
 
+# Wide enough for any quotient of two numbers the reader accepts (< 1e15, at most 10 places), so
+# rounding to cents never fails on Decimal's default 28 digits.
+_WIDE = Context(prec=80)
+
+
 def r2(x: Decimal) -> Decimal:
-    return x.quantize(Q2, rounding=ROUND_HALF_UP)
+    return x.quantize(Q2, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def fmt2(x: Decimal | None) -> str:

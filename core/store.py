@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import errno
 import json
 import os
 import pathlib
@@ -22,14 +23,16 @@ import re
 import sqlite3
 import sys
 import threading
+import time
 import unicodedata
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from sqlite_utils import Database, Migrations
 
 from .paths import default_backup_dir
 
-__all__ = ["Store", "StoreError", "StoreDamaged", "MIGRATIONS", "SCHEMA_VERSION", "set_aside"]
+__all__ = ["Store", "StoreError", "StoreDamaged", "MIGRATIONS", "SCHEMA_VERSION", "set_aside",
+           "list_backups", "is_good_backup", "newest_good_backup", "recover_from_backup", "Recovered"]
 
 # PRAGMA application_id of a ziping store ("ZiPg"), so the file says whose it is.
 APPLICATION_ID = int.from_bytes(b"ZiPg", "big")
@@ -43,6 +46,10 @@ _SQLITE_NOTADB = 26
 
 READONLY_MESSAGE = "表单库以只读方式打开，不能保存修改。"
 
+# Seconds a write waits for another connection's write to finish before giving up with a
+# StoreError (module-level so tests can shorten it).
+BUSY_TIMEOUT = 5.0
+
 SUMMARY_KEYS = ("year", "unit", "name", "template", "total", "grade")
 
 
@@ -54,13 +61,16 @@ class StoreDamaged(StoreError):
     """The file is not a readable store.
 
     ``path`` is the file; ``moved_to`` is where the damaged file was set aside (see `set_aside`),
-    or None if it was left where it is.
+    or None if it was left where it is. ``foreign`` is True for a readable SQLite file of some
+    other program: it is not ours to set aside or to replace with a backup.
     """
 
-    def __init__(self, message: str, path: pathlib.Path, moved_to: pathlib.Path | None = None):
+    def __init__(self, message: str, path: pathlib.Path, moved_to: pathlib.Path | None = None,
+                 foreign: bool = False):
         super().__init__(message)
         self.path = path
         self.moved_to = moved_to
+        self.foreign = foreign
 
 
 # ---------------------------------------------------------------------------------------------
@@ -257,6 +267,147 @@ def set_aside(path: str | os.PathLike) -> pathlib.Path:
     return target
 
 
+_BACKUP_NAME = r"-(\d{8})-(\d{6})\.db"
+_STALE_SECONDS = 60
+
+
+def _backup_name_pattern(store_path: pathlib.Path) -> re.Pattern:
+    return re.compile(re.escape(store_path.stem) + _BACKUP_NAME)
+
+
+def list_backups(store_path: str | os.PathLike,
+                 backup_dir: str | os.PathLike | None = None) -> list[pathlib.Path]:
+    """The daily backups of the store at `store_path` (``<stem>-YYYYMMDD-HHMMSS.db`` in
+    `backup_dir`, default <store folder>/backups), newest first. Needs no open store: this is
+    what is left when the store itself is damaged. [] when the folder cannot be read."""
+    store_path = pathlib.Path(os.fspath(store_path))
+    folder = pathlib.Path(os.fspath(backup_dir)) if backup_dir else default_backup_dir(store_path)
+    pattern = _backup_name_pattern(store_path)
+    try:
+        found = [p for p in folder.iterdir() if pattern.fullmatch(p.name) and p.is_file()]
+    except OSError:
+        return []
+    found.sort(key=lambda p: pattern.fullmatch(p.name).groups(), reverse=True)
+    return found
+
+
+def is_good_backup(path: str | os.PathLike) -> bool:
+    """True when `path` is a whole, readable store of this program (or of an older version):
+    SQLite's quick_check says ok, our tables are there, and no migration is unknown to us.
+    Opened read-only; the file is never changed."""
+    path = pathlib.Path(os.fspath(path))
+    try:
+        with open(path, "rb") as f:
+            if f.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER:
+                return False
+        conn = sqlite3.connect(path.absolute().as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        if conn.execute("PRAGMA quick_check").fetchall() != [("ok",)]:
+            return False
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"forms", "history", "meta", Migrations.migrations_table} <= tables:
+            return False
+        applied = [r[0] for r in conn.execute(
+            f"SELECT name FROM [{Migrations.migrations_table}] WHERE migration_set = ?",
+            (MIGRATIONS.name,))]
+        known = {m.name for m in MIGRATIONS._migrations}
+        return bool(applied) and all(name in known for name in applied)
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
+def newest_good_backup(store_path: str | os.PathLike,
+                       backup_dir: str | os.PathLike | None = None) -> pathlib.Path | None:
+    """The newest daily backup of the store that `is_good_backup` (a backup cut short by a
+    crash or a full disk is passed over), or None."""
+    for candidate in list_backups(store_path, backup_dir):
+        if is_good_backup(candidate):
+            return candidate
+    return None
+
+
+class Recovered(NamedTuple):
+    """What `recover_from_backup` did."""
+
+    backup: pathlib.Path                # the backup that was restored
+    moved_to: pathlib.Path | None       # where the damaged file now is (None: there was none)
+
+
+def recover_from_backup(path: str | os.PathLike, backup: str | os.PathLike | None = None,
+                        backup_dir: str | os.PathLike | None = None) -> Recovered:
+    """Put the store at `path` back from a backup: `backup`, or the newest good daily backup.
+
+    In this order, so that a failure at any step loses nothing: the backup is checked
+    (`is_good_backup`) and copied with the SQLite backup API to a temporary file beside the store;
+    the damaged file (and its -wal/-shm) is set aside untouched (`set_aside`); the copy is renamed
+    into place. Raises StoreError (plain Chinese) when there is no good backup or a step fails;
+    the damaged file is then still where it was, or already set aside, never deleted.
+    """
+    path = pathlib.Path(os.fspath(path)).expanduser().absolute()
+    if backup is None:
+        chosen = newest_good_backup(path, backup_dir)
+        if chosen is None:
+            folder = pathlib.Path(os.fspath(backup_dir)) if backup_dir else default_backup_dir(path)
+            raise StoreError(f"没有找到可用的备份，无法恢复表单库。\n备份文件夹：{folder}")
+    else:
+        chosen = pathlib.Path(os.fspath(backup)).expanduser().absolute()
+        if not is_good_backup(chosen):
+            raise StoreError(f"备份文件已损坏或不是本程序的表单库，无法用它恢复：{chosen}")
+    tmp = path.with_name(f".{path.name}.restoring")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for leftover in (tmp, pathlib.Path(str(tmp) + "-journal")):
+            if leftover.exists():
+                leftover.unlink()
+        source = sqlite3.connect(chosen.as_uri() + "?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+        try:
+            _write_backup(source, tmp)
+        finally:
+            source.close()
+    except (OSError, sqlite3.Error) as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        full = isinstance(exc, OSError) and exc.errno == errno.ENOSPC or (
+            isinstance(exc, sqlite3.Error) and _primary_code(exc) == _SQLITE_FULL)
+        why = "磁盘空间不足" if full else (getattr(exc, "strerror", None) or str(exc))
+        raise StoreError(f"无法从备份恢复表单库（{why}）。表单库文件没有改动。\n备份：{chosen}") from exc
+    moved_to = None
+    try:
+        if path.exists():
+            moved_to = set_aside(path)
+        for side in ("-wal", "-shm", "-journal"):
+            # Never leave the damaged store's log beside the restored copy: SQLite would apply it.
+            extra = pathlib.Path(str(path) + side)
+            if extra.exists():
+                extra.unlink()
+        os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        where = f"损坏的文件已改名保留：{moved_to}" if moved_to else f"文件位置：{path}"
+        raise StoreError(f"无法从备份恢复表单库（{exc.strerror or exc}）。\n{where}") from exc
+    return Recovered(chosen, moved_to)
+
+
+def _clean_stale_parts(folder: pathlib.Path, stem: str) -> None:
+    """Remove ``<stem>-*.db.part`` files a killed backup left behind (older than a minute)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return
+    now = time.time()
+    for p in entries:
+        name = p.name
+        if name.startswith(stem + "-") and (name.endswith(".db.part") or name.endswith(".db.part-journal")):
+            with contextlib.suppress(OSError):
+                if now - p.stat().st_mtime > _STALE_SECONDS:
+                    p.unlink()
+
+
 def _write_backup(source: sqlite3.Connection, dest: pathlib.Path) -> None:
     """Copy `source` to `dest` with the SQLite online backup API, atomically (temp file + rename).
     The copy is a self-contained rollback-journal database (no -wal file needed)."""
@@ -320,13 +471,11 @@ class Store:
         self._check_header(set_aside_damaged)
         try:
             if readonly:
-                conn = sqlite3.connect(
-                    self.path.as_uri() + "?mode=ro", uri=True, timeout=5, check_same_thread=False
-                )
+                conn = self._connect_readonly()
             else:
-                conn = sqlite3.connect(str(self.path), timeout=5, check_same_thread=False)
+                conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT, check_same_thread=False)
         except sqlite3.Error as exc:
-            raise self._translate(exc, "无法打开表单库") from exc
+            raise self._translate(exc, "表单库未能打开") from exc
         try:
             self._open(conn, set_aside_damaged)
         except BaseException:
@@ -335,6 +484,23 @@ class Store:
             raise
 
     # -- opening ---------------------------------------------------------------------------
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        """mode=ro; on read-only media (a write-protected USB stick, a read-only share) a store in
+        WAL mode cannot make its -shm file and SQLite refuses even to read it. When no -wal file
+        is there (the store was closed properly, everything is in the main file), the file is
+        opened as immutable instead, which needs no -shm."""
+        uri = self.path.as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, check_same_thread=False)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.Error as exc:
+            code = _primary_code(exc)
+            if code not in (_SQLITE_CANTOPEN, _SQLITE_READONLY) or os.path.exists(str(self.path) + "-wal"):
+                return conn          # _open reports it
+        conn.close()
+        return sqlite3.connect(uri + "&immutable=1", uri=True, timeout=BUSY_TIMEOUT, check_same_thread=False)
 
     def _check_header(self, set_aside_damaged: bool) -> None:
         try:
@@ -347,6 +513,13 @@ class Store:
         if head and head != _SQLITE_HEADER:
             self._raise_damaged(
                 f"“{self.path.name}”不是本程序的表单库文件，或者文件已经损坏，无法打开。",
+                set_aside_damaged,
+            )
+        if not head and list_backups(self.path):
+            # An empty file where a store with backups used to be: cut off (a failing disk, a
+            # copy that did not finish), not a new store. Opening it would silently show no forms.
+            self._raise_damaged(
+                f"表单库文件“{self.path.name}”是空的（0 字节），可能已经损坏，无法打开。",
                 set_aside_damaged,
             )
 
@@ -368,7 +541,7 @@ class Store:
         backups = default_backup_dir(self.path)
         if movable and backups.is_dir():
             message += f"\n可以用备份文件夹中的备份恢复：{backups}"
-        raise StoreDamaged(message, self.path, moved_to)
+        raise StoreDamaged(message, self.path, moved_to, foreign=not movable)
 
     def _open(self, conn: sqlite3.Connection, set_aside_damaged: bool) -> None:
         self.conn = conn
@@ -383,15 +556,10 @@ class Store:
                     "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
                 )
             }
-            if check == [("ok",)]:
-                if not self.readonly:
-                    mode = "DELETE" if _is_network_path(self.path) else "WAL"
-                    conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()
-                conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.Error as exc:
             if _primary_code(exc) in (_SQLITE_CORRUPT, _SQLITE_NOTADB):
                 self._raise_damaged(damaged_message, set_aside_damaged)
-            raise self._translate(exc, "无法打开表单库") from exc
+            raise self._translate(exc, "表单库未能打开") from exc
         if check != [("ok",)]:
             self._raise_damaged(damaged_message, set_aside_damaged)
 
@@ -414,6 +582,17 @@ class Store:
                 )
             if "forms" not in tables or "history" not in tables or "meta" not in tables:
                 self._raise_damaged(damaged_message, set_aside_damaged)
+
+        # Only now, with the file known to be ours (or new), may anything be written to it: the
+        # journal mode is kept in the file's header, and another program's database or a store of
+        # a newer version must be left exactly as it was.
+        try:
+            if not self.readonly:
+                mode = "DELETE" if _is_network_path(self.path) else "WAL"
+                conn.execute(f"PRAGMA journal_mode = {mode}").fetchone()
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error as exc:
+            raise self._translate(exc, "表单库未能打开") from exc
 
         pending = MIGRATIONS.pending(self.db)
         if not pending:
@@ -701,7 +880,7 @@ class Store:
         return dest
 
     def _backup_pattern(self) -> re.Pattern:
-        return re.compile(re.escape(self.path.stem) + r"-(\d{8})-(\d{6})\.db")
+        return _backup_name_pattern(self.path)
 
     def backups(self, backup_dir: str | os.PathLike | None = None) -> list[pathlib.Path]:
         """The daily backups of this store in `backup_dir` (default: <store folder>/backups),
@@ -732,6 +911,7 @@ class Store:
         if any(pattern.fullmatch(p.name).group(1) == today for p in existing):
             return None
         dest = folder / f"{self.path.stem}-{_timestamp_for_filename(now)}.db"
+        _clean_stale_parts(folder, self.path.stem)
         self.backup_to(dest)
         for old in self.backups(folder)[keep:]:
             with contextlib.suppress(OSError):

@@ -15,6 +15,9 @@ number_text = st.one_of(
     st.integers(min_value=-5, max_value=100000).map(str),
     st.decimals(min_value=0, max_value=10**6, places=2, allow_nan=False, allow_infinity=False).map(str),
     st.sampled_from(["1,210.99", "１２３", "-0", "1e999", "NaN", "12.345.6", "--5", "1,2,3", ""]),
+    # At and past the reader's bounds (15 digits, 10 places): huge quotients must not crash rounding.
+    st.sampled_from(["999999999999999", "1000000000000000", "9" * 40, "0.0000000001", "0.00000000001",
+                     "99999999999999.9999999999"]),
 )
 
 

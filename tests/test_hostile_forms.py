@@ -81,7 +81,7 @@ def test_deep_nesting():
 
 
 @pytest.mark.parametrize("typed", ["1e999", "NaN", "-0", "１２３", "1,2,3", "12.345.6", "--5", "", "Infinity", "0x10",
-                                   "1_000", "½", "٣", "१२"])
+                                   "1_000", "½", "٣", "१२", "9" * 30, "1" + "0" * 15, "0.00000000001"])
 def test_odd_numbers_become_findings_on_their_cell(typed):
     form = central_form([dict(target="≥100", actual=typed, weight="90")], executed=typed)
     s = score(form)                         # never raises
