@@ -193,7 +193,10 @@ def test_damaged_store_is_restored_from_the_newest_backup(tmp_path, monkeypatch,
     assert backup is not None
     path.write_bytes(b"this is not a database at all" * 100)
     monkeypatch.setattr(common, "ask_yes_no", lambda *a, **k: True)
+    told = []
+    monkeypatch.setattr(common, "show_info", lambda parent, msg, title="": told.append(msg))
     restored = open_store(path)
+    assert told and "备份恢复" in told[0]
     assert restored is not None
     assert restored.count() == 1 and restored.integrity_ok()
     restored.close()

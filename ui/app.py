@@ -8,15 +8,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import shutil
 import sys
 from pathlib import Path
 
 from core.model import FormError, load
 from core.paths import default_store_path
 from core.resources import resource
-from core.session import form_summary, newest_backup
-from core.store import Store, StoreDamaged, StoreError, set_aside
+from core.session import form_summary
+from core.store import (Store, StoreDamaged, StoreError, newest_good_backup, recover_from_backup,
+                        set_aside)
 
 from . import common
 
@@ -52,40 +52,59 @@ def load_samples(store: Store) -> int:
     return n
 
 
+def _backup_time(backup: Path) -> str:
+    """ziping-20240305-093000.db -> 2024-03-05 09:30."""
+    parts = backup.stem.rsplit("-", 2)
+    if len(parts) == 3 and len(parts[1]) == 8 and len(parts[2]) == 6:
+        d, t = parts[1], parts[2]
+        return f"{d[:4]}-{d[4:6]}-{d[6:]} {t[:2]}:{t[2:4]}"
+    return backup.name
+
+
 def open_store(path: Path, ask=True, readonly: bool = False) -> Store | None:
-    """Open the store; a damaged one is set aside and, if the user agrees, replaced by its newest
-    daily backup (or by a new empty store).  None when the user gives up."""
+    """Open the store.  A damaged one is explained and left exactly where it is until the clerk
+    chooses: 从备份恢复 (the damaged file is renamed aside, never deleted, and the newest good daily
+    backup is copied into place with the SQLite backup API, see core.store.recover_from_backup),
+    新建空表单库 when there is no backup, or 退出.  None when the clerk quits."""
     try:
         return Store(path, readonly=readonly)
     except StoreDamaged as exc:
-        if readonly:
-            common.show_error(None, str(exc), "表单库已损坏")
-            return None
-        backup = newest_backup(path)
         if not ask:
             raise
+        log.warning("damaged store %s: %s", path, exc)
+        if readonly or exc.foreign:
+            # Read-only: nothing may be changed.  Another program's database: not ours to move.
+            common.show_error(None, str(exc), "无法打开表单库")
+            return None
+        backup = newest_good_backup(path)
         if backup is not None:
-            stamp = backup.stem.rsplit("-", 2)
-            when = f"{stamp[-2][:4]}-{stamp[-2][4:6]}-{stamp[-2][6:]} {stamp[-1][:2]}:{stamp[-1][2:4]}" if len(stamp) >= 3 else backup.name
-            if common.ask_yes_no(None, f"{exc}\n\n要用最近的自动备份（{when}）恢复表单库吗？\n"
-                                 "损坏的文件会改名保留，不会删除。", "表单库已损坏",
-                                 yes="用备份恢复", no="不恢复", default_yes=True):
-                try:
-                    if path.exists():
-                        set_aside(path)
-                    shutil.copy2(backup, path)
-                    return Store(path)
-                except (OSError, StoreError) as exc2:
-                    common.show_error(None, f"恢复未能完成：{exc2}")
-                    return None
-        if common.ask_yes_no(None, f"{exc}\n\n要新建一个空的表单库吗？损坏的文件会改名保留，不会删除。",
-                             "表单库已损坏", yes="新建", no="退出"):
+            when = _backup_time(backup)
+            if not common.ask_yes_no(
+                    None, f"{exc}\n\n可以用最近的自动备份（{when}）恢复表单库。"
+                    f"备份之后所做的修改不在备份中，需要重新填写。\n"
+                    "损坏的文件会改名保留在原文件夹中，不会删除。\n\n要从备份恢复吗？",
+                    "表单库已损坏", yes="从备份恢复", no="退出", default_yes=True):
+                return None
             try:
-                if path.exists():
-                    set_aside(path)
-                return Store(path)
-            except (OSError, StoreError) as exc2:
-                common.show_error(None, f"无法新建表单库：{exc2}")
+                done = recover_from_backup(path, backup)
+                store = Store(path)
+            except StoreError as exc2:
+                common.show_error(None, f"恢复未能完成。\n\n{exc2}", "表单库已损坏")
+                return None
+            kept = f"\n损坏的文件已改名保留：{done.moved_to}" if done.moved_to else ""
+            common.show_info(None, f"已用 {when} 的备份恢复表单库，共 {store.count()} 张表。"
+                             f"请检查备份之后的修改，需要时重新填写。{kept}", "已从备份恢复")
+            return store
+        if not common.ask_yes_no(None, f"{exc}\n\n没有找到可用的自动备份。要新建一个空的表单库吗？"
+                                 "损坏的文件会改名保留在原文件夹中，不会删除。",
+                                 "表单库已损坏", yes="新建空表单库", no="退出"):
+            return None
+        try:
+            if path.exists():
+                set_aside(path)
+            return Store(path)
+        except (OSError, StoreError) as exc2:
+            common.show_error(None, f"无法新建表单库：{exc2}")
         return None
     except StoreError as exc:
         common.show_error(None, str(exc), "无法打开表单库")
@@ -125,13 +144,17 @@ def take_lock(path: Path):
 
 def make_app(argv0: str = "ziping"):
     from PySide6.QtWidgets import QApplication
+    from . import wiring
     app = QApplication.instance()
     if app is None:
+        wiring.before_app()          # high-DPI rounding policy: only before the QApplication
         app = QApplication([argv0])
     app.setApplicationName("ziping")
     app.setApplicationDisplayName(common.APP_TITLE)
     app.setStyle("Fusion")
     common.install_app_font(app)
+    wiring.install_translator(app)   # qtbase_zh_CN: QFileDialog and standard buttons in Chinese
+    app.setWindowIcon(wiring.app_icon())
     return app
 
 

@@ -1,7 +1,9 @@
 """The main window: the list of forms (search, year filter, 回收站) and one editor tab per open form."""
 from __future__ import annotations
 
+import copy
 import datetime as _dt
+import logging
 import os
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
@@ -9,9 +11,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
     QHeaderView, QLabel, QLineEdit, QMainWindow, QSpinBox, QTableView, QTabWidget, QToolBar,
-    QVBoxLayout, QWidget,
+    QApplication, QVBoxLayout, QWidget,
 )
 
+from core.export import ExportError, WriteError, export_form, export_names
 from core.model import Form, FormError, dump, load, new_form, validate
 from core.session import EditSession, form_summary
 from core.store import StoreError
@@ -20,6 +23,9 @@ from core.templates import all_templates, get_template, template_ids
 from . import common
 from .editor import EditorWidget
 from .list_model import FormListModel
+from . import export_actions, wiring
+
+log = logging.getLogger("ziping")
 
 
 class NewFormDialog(QDialog):
@@ -140,6 +146,7 @@ class MainWindow(QMainWindow):
         self.reload_years()
         self.reload()
         self.resize(1500, 900)
+        wiring.install(self)        # 帮助 menu, icon, read-only store, the size and place of last time
 
     # ------------------------------------------------------------ actions
     def _make_actions(self) -> None:
@@ -163,6 +170,13 @@ class MainWindow(QMainWindow):
         self.act_purge = act("彻底删除", self.purge_selected, None, "从回收站中彻底删除选中的表（不能恢复）")
         self.act_import = act("打开表单文件…", self.import_file_dialog, "Ctrl+Shift+O", "从表单文件（JSON）导入一张表")
         self.act_export = act("另存为表单文件…", self.export_file_dialog, "Ctrl+Shift+S", "把当前的表另存为表单文件（JSON）")
+        self.act_export_xlsx = act("导出 Excel…", lambda: self.export_dialog("xlsx"), None,
+                                   "只把当前的表导出为 Excel 工作簿（与屏幕版式一致）")
+        self.act_export_pdf = act("导出 PDF…", lambda: self.export_dialog("pdf"), None,
+                                  "只把当前的表导出为 PDF，用于打印和报送")
+        # 导出… (Ctrl+E: Excel and PDF together into a folder) and 批量导出…: ui/export_actions.py
+        self.act_export_both, self.act_export_batch = export_actions.make_actions(self)
+        self.act_settings = wiring.settings_action(self)
         self.act_history = act("修改记录", self.show_history, None, "查看选中的表的修改记录")
         self.act_list = act("表单列表", lambda: self.tabs.setCurrentIndex(0), "Ctrl+L", "回到表单列表")
         self.act_close_tab = act("关闭当前表", lambda: self.close_tab(self.tabs.currentIndex()), "Ctrl+W")
@@ -172,14 +186,16 @@ class MainWindow(QMainWindow):
         tb.setObjectName("mainToolbar")
         tb.setMovable(False)
         for a in (self.act_new, self.act_open, self.act_next_year, self.act_delete, None, self.act_trash,
-                  self.act_restore, None, self.act_import, self.act_export, None, self.act_history):
+                  self.act_restore, None, self.act_import, self.act_export, None, self.act_export_both,
+                  self.act_export_batch, None, self.act_history):
             tb.addSeparator() if a is None else tb.addAction(a)
         self.addToolBar(tb)
 
         mb = self.menuBar()
         m = mb.addMenu("文件(&F)")
-        for a in (self.act_new, self.act_open, self.act_next_year, None, self.act_import, self.act_export, None,
-                  self.act_close_tab, self.act_quit):
+        for a in (self.act_new, self.act_open, self.act_next_year, None, self.act_import, self.act_export,
+                  None, self.act_export_both, self.act_export_batch, self.act_export_xlsx, self.act_export_pdf,
+                  None, self.act_settings, None, self.act_close_tab, self.act_quit):
             m.addSeparator() if a is None else m.addAction(a)
         m = mb.addMenu("表单(&E)")
         for a in (self.act_delete, self.act_history, None, self.act_trash, self.act_restore, self.act_purge):
@@ -196,6 +212,7 @@ class MainWindow(QMainWindow):
         self.act_restore.setEnabled(trash and on_list)
         self.act_purge.setEnabled(trash and on_list)
         self.trash_label.setText("（回收站）" if trash else "")
+        wiring.apply_readonly(self)
 
     # ------------------------------------------------------------ the list
     def reload_years(self) -> None:
@@ -317,7 +334,8 @@ class MainWindow(QMainWindow):
             return None
 
     def _prefill(self) -> dict:
-        """The header a new form starts with: the unit of the most recent form, today's date."""
+        """The header a new form starts with: the unit of the most recent form, today's date;
+        单位名称, 填报人 and 联系电话 from 设置 win over the recent form's."""
         out = {"填报日期": _dt.date.today().isoformat()}
         try:
             recent = self.store.list_forms()[:1]
@@ -338,10 +356,11 @@ class MainWindow(QMainWindow):
                         out[k] = v
             except (KeyError, StoreError):
                 pass
-        return out
+        return wiring.prefill_from_settings(out)
 
     def new_form(self) -> None:
         dlg = NewFormDialog(_dt.date.today().year - 1, self._prefill(), self)
+        wiring.select_default_template(dlg)
         if dlg.exec() != QDialog.DialogCode.Accepted:
             return
         tid, year, header = dlg.values()
@@ -493,6 +512,71 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"已另存为：{path}", 8000)
         return True
 
+    # ------------------------------------------------------------ Excel and PDF
+    def _export_folder(self) -> str:
+        try:
+            from .settings import Settings
+            return Settings().export_dir_or_default()
+        except Exception:            # settings unreadable: the home folder will do
+            return os.path.expanduser("~")
+
+    def export_dialog(self, kind: str) -> None:
+        """导出 Excel… / 导出 PDF…: choose the file, then `export_to`."""
+        found = self._form_for_export()
+        if found is None:
+            common.show_info(self, "请先选中或打开一张表。")
+            return
+        form, _title = found
+        xlsx_name, pdf_name = export_names(form)
+        name = xlsx_name if kind == "xlsx" else pdf_name
+        pattern = "Excel 工作簿 (*.xlsx)" if kind == "xlsx" else "PDF 文件 (*.pdf)"
+        path, _ = QFileDialog.getSaveFileName(self, "导出 Excel" if kind == "xlsx" else "导出 PDF",
+                                              os.path.join(self._export_folder(), name), pattern)
+        if path:
+            self.export_to(form, kind, path)
+
+    def export_to(self, form: Form, kind: str, path: str) -> bool:
+        """Write the workbook or the PDF of `form` to `path` (atomically: a failed or killed export
+        never leaves half a file under that name).  Before a PDF, the characters its font lacks
+        are named; the clerk may cancel or export anyway (they print as □).  Every failure is one
+        plain Chinese message."""
+        suffix = "." + kind
+        if not path.lower().endswith(suffix):
+            path += suffix
+        snapshot = Form(copy.deepcopy(form.data))        # what is exported is one version of the form
+        allow_missing = False
+        while True:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                if kind == "xlsx":
+                    export_form(snapshot, xlsx=path)
+                else:
+                    export_form(snapshot, pdf=path, allow_missing=allow_missing)
+            except ExportError as exc:
+                QApplication.restoreOverrideCursor()
+                if exc.missing and not allow_missing:
+                    if common.ask_yes_no(self, f"{exc}\n\n要仍然导出吗？", "PDF 缺字",
+                                         yes="仍然导出", no="取消"):
+                        allow_missing = True
+                        continue
+                    return False
+                common.show_error(self, f"未能导出。\n\n{exc}", "导出失败")
+                return False
+            except WriteError as exc:
+                QApplication.restoreOverrideCursor()
+                common.show_error(self, f"未能导出。\n\n{exc}", "导出失败")
+                return False
+            except Exception:            # noqa: BLE001 - a form the exporter did not foresee
+                QApplication.restoreOverrideCursor()
+                log.exception("export failed: %s", path)
+                common.show_error(self, "导出时遇到了意外问题，文件没有写出。表单本身不受影响。"
+                                  "\n可以先导出另一种格式，或把表单另存为表单文件后联系技术支持。", "导出失败")
+                return False
+            QApplication.restoreOverrideCursor()
+            break
+        self.statusBar().showMessage(f"已导出：{path}", 10000)
+        return True
+
     # ------------------------------------------------------------ history
     def show_history(self) -> None:
         ed = self.current_editor()
@@ -519,4 +603,5 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         for ed in list(self.editors.values()):
             ed.view.commit_open_editor()
+        wiring.save_window_state(self)
         super().closeEvent(event)
