@@ -97,33 +97,6 @@ def _readable_mode(tmp: str) -> None:
             pass
 
 
-def atomic_write_bytes(path, data: bytes) -> Path:
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise WriteError(f"无法写入“{path.name}”：文件夹“{path.parent}”不存在。")
-    clean_stale_temps(path)
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=".tmp", dir=path.parent)
-        _readable_mode(tmp)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        tmp = None
-        _fsync_dir(path.parent)
-    except OSError as e:
-        raise WriteError(explain(e, path)) from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-    return path
-
-
 def atomic_write_with(path, writer) -> Path:
     """Call ``writer(tmp_path)`` to produce the file, then move it into place."""
     path = Path(path)
@@ -150,6 +123,15 @@ def atomic_write_with(path, writer) -> Path:
             except OSError:
                 pass
     return path
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    def write(tmp: str) -> None:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+
+    return atomic_write_with(path, write)
 
 
 def _fsync_dir(folder: Path) -> None:
