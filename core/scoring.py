@@ -277,6 +277,8 @@ def _indicator(gi: int, ii: int, ind: dict, level1: str, prof: Profile, s: Score
         w = None
     elif w is None and prof.scored:
         s.add("error", f"{path}.weight", "请填写分值", "weight-empty")
+    elif w is not None and w != r2(w):
+        s.add("warning", f"{path}.weight", "分值最多保留两位小数", "weight-places")
     res.weight = w
 
     if kind != QUALITATIVE:
@@ -303,7 +305,8 @@ def _indicator(gi: int, ii: int, ind: dict, level1: str, prof: Profile, s: Score
                     exact = max(ZERO, exact - Decimal(pen["points"]))
                     s.add("warning", f"{path}.score",
                           f"实际完成值超出指标值 {Decimal(pen['over']) * 100:.0f}% 以上（偏离），扣 {pen['points']} 分", "deviation")
-                res.computed = r2(exact)
+                # Never above the weight, even for a weight with more than two decimals.
+                res.computed = min(r2(exact), w)
             elif prof.scored is False and w is not None:
                 pass
 

@@ -17,6 +17,13 @@ if str(ROOT) not in sys.path:
 
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# In CI the property tests draw the same examples every run (a red CI must mean a change broke
+# something, not an unlucky draw); on a developer's machine they explore anew each time.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)

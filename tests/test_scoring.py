@@ -225,3 +225,10 @@ def test_seed000_rate():
 def test_central_sample_has_every_kind():
     kinds = {i.kind for i in score(sample("central-project-example-2022.json")).indicators}
     assert kinds == {"positive", "reverse", "equal", "equal-zero", "qualitative", "not-applicable"}
+
+
+def test_a_weight_with_many_decimals_is_never_exceeded():
+    s = score(central_form([dict(target="≥0", actual="0", weight="99999999999999.9999999999")]))
+    ind = s.indicators[0]
+    assert ind.computed <= ind.weight
+    assert any(f.where == "goals.0.indicators.0.weight" and "两位小数" in f.message for f in s.findings)
