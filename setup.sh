@@ -14,6 +14,8 @@ libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-randr0 libxcb-
 libxcb-shape0 libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1 poppler-utils"
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
   missing=""
+  # Debian's own python3 makes virtual environments only with python3-venv.
+  python3 -c "import ensurepip" >/dev/null 2>&1 || missing="python3-venv"
   for p in $apt_pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
   done

@@ -132,7 +132,7 @@ def _explanations(form: Form, prof: Profile, s: Scores) -> None:
             s.add("warning", where, f"得分已手工修改（按规则计算为 {fmt2(ind.computed) or '无'}），请说明原因", "override")
         elif ind.kind == QUALITATIVE and ind.tier in (2, 3):
             s.add("warning", where, "定性指标未完全达成，请填写偏差原因", "reason-tier")
-        elif ind.kind != QUALITATIVE and ind.score is not None and ind.weight is not None and r2(ind.score) < ind.weight:
+        elif ind.score is not None and ind.weight is not None and r2(ind.score) < ind.weight:
             s.add("warning", where, "得分低于分值，请填写偏差原因及改进措施", "reason-low")
         elif (ind.kind in (POSITIVE, EQUAL) and ind.ratio is not None and prof.over_ratio_explain is not None
               and ind.ratio > prof.over_ratio_explain):

@@ -370,7 +370,9 @@ def validate(data: Any, known_templates: set[str] | None = None) -> Form:
                     continue
                 ind[k] = _check_scalar(ind[k], f"{where}.{k}")
             tier = ind.get("tier")
-            if tier is not None and (isinstance(tier, bool) or tier not in (1, 2, 3)):
+            if isinstance(tier, float) and tier in (1, 2, 3):
+                tier = ind["tier"] = int(tier)
+            if tier is not None and (type(tier) is not int or tier not in (1, 2, 3)):
                 if isinstance(tier, str) and tier.strip() in ("1", "2", "3"):
                     ind["tier"] = int(tier.strip())
                 elif tier == "":

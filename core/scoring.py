@@ -234,7 +234,7 @@ def rule_score(kind: str, a: Decimal, b: Decimal, w: Decimal, reverse: str = "li
         if b <= a:
             return w
         if reverse == "ratio":
-            return w * a / b
+            return w * a / b if a > 0 else ZERO
         if b >= 2 * a:
             return ZERO
         return w * (2 - b / a)
@@ -364,7 +364,7 @@ def _total(prof: Profile, s: Scores) -> None:
         if ind.score is not None:
             total += r2(ind.score)
     if prof.cap_by_rate and s.rate_exact is not None:
-        for below, cap in prof.cap_by_rate:
+        for below, cap in sorted(prof.cap_by_rate, key=lambda p: Decimal(p[0])):
             if s.rate_exact < Decimal(below) and total > Decimal(cap):
                 s.add("warning", "total", f"执行率低于 {Decimal(below) * 100:.0f}%，总分最高为 {cap} 分", "cap-by-rate")
                 total = Decimal(cap)

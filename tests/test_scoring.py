@@ -232,3 +232,28 @@ def test_a_weight_with_many_decimals_is_never_exceeded():
     ind = s.indicators[0]
     assert ind.computed <= ind.weight
     assert any(f.where == "goals.0.indicators.0.weight" and "两位小数" in f.message for f in s.findings)
+
+
+def test_reverse_ratio_with_a_negative_target_does_not_divide_by_zero():
+    s = score(central_form([dict(target="≤-5%", actual="0%", weight="10", reason="x")], profile="beijing-2016"))
+    assert s.indicators[0].computed is not None and s.indicators[0].computed >= 0
+
+
+def test_a_tier_written_as_a_float_is_read_as_its_number():
+    from core.model import loads
+    import json
+    form = central_form([dict(target="同比上升", actual="同比上升", weight="10", tier=1.0)])
+    again = loads(json.dumps(form.data))
+    assert again.goals[0]["indicators"][0]["tier"] == 1
+    assert score(again).indicators[0].score == Decimal("10.00")
+
+
+def test_a_qualitative_row_below_its_weight_asks_for_a_reason():
+    s = score(central_form([dict(target="同比上升", actual="同比上升", weight="10", tier=1, score="8.5")]))
+    assert any(f.where == "goals.0.indicators.0.reason" for f in s.findings)
+
+
+def test_cap_by_rate_in_any_order():
+    prof = get_profile("central").with_options(cap_by_rate=[["0.8", "89"], ["0.7", "79"], ["0.6", "69"], ["0.5", "59"]])
+    s = score(central_form([dict(target="≥1", actual="1", weight="90")], executed="45"), prof)
+    assert s.total == Decimal("59")

@@ -243,7 +243,7 @@ def test_list_of_10000_forms_is_quick(tmp_path, qapp):
     m.load(s)
     elapsed = time.perf_counter() - t0
     assert m.rowCount() == 10_000
-    assert elapsed < 2.0            # the benchmark (bench/typing.py) holds the real goal, < 200 ms
+    assert elapsed < 10.0           # a gross-regression guard; the benchmark (bench/typing.py) holds the real goal, < 200 ms
     s.close()
 
 
