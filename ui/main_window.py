@@ -9,7 +9,7 @@ import os
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout,
+    QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
     QHeaderView, QLabel, QLineEdit, QMainWindow, QSpinBox, QTableView, QTabWidget, QToolBar,
     QApplication, QVBoxLayout, QWidget,
 )
@@ -47,11 +47,7 @@ class NewFormDialog(QDialog):
         form = QFormLayout()
         form.addRow("模板", self.template_box)
         form.addRow("年度", self.year_box)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("新建")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = common.dialog_buttons(self, "新建")
         lay = QVBoxLayout(self)
         lay.addLayout(form)
         lay.addWidget(QLabel("表头（可以以后在表中修改）："))

@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout,
                                QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QVBoxLayout, QWidget)
 
 from core.paths import is_portable, settings_path
+
+from . import common
 
 __all__ = ["Settings", "SettingsDialog", "SETTINGS_VERSION", "UPGRADES", "OPTIONS",
            "default_export_dir"]
@@ -200,12 +202,7 @@ class SettingsDialog(QDialog):
         note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         note.setStyleSheet("color: #555;")
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = common.dialog_buttons(self, "保存")
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
