@@ -42,6 +42,15 @@ class Recorder:
         self.errors: list[str] = []
         self.done: list[tuple[str, str | None, bool]] = []   # (message, folder, warning)
         self.infos: list[str] = []
+        self.questions: list[list] = []    # the problems of each export question
+        self.go_on = True                  # the answer to the export question
+
+    def confirm_export(self, parent, problems, open_cell=None):
+        problems = [p for p in problems if p[2]]
+        if not problems:
+            return True
+        self.questions.append(problems)
+        return self.go_on
 
     def choose_folder(self, parent, title, start):
         return str(self.folder) if self.folder else ""
@@ -62,7 +71,7 @@ def rec(monkeypatch, tmp_path):
     out = tmp_path / "导出"
     out.mkdir()
     r = Recorder(out)
-    for name in ("choose_folder", "ask", "show_error", "show_done"):
+    for name in ("choose_folder", "ask", "show_error", "show_done", "confirm_export"):
         monkeypatch.setattr(ea, name, getattr(r, name))
     monkeypatch.setattr(common, "show_info", lambda parent, msg, title="": r.infos.append(msg))
     monkeypatch.setattr(common, "show_error", lambda parent, msg, title="": r.errors.append(msg))

@@ -15,8 +15,11 @@ The batch runs on the GUI thread, one form at a time, with a QProgressDialog (�
 the form being written) and ``processEvents`` between forms; forms are read from the store
 before the first file is written, so names that clash get ``(2)``, ``(3)`` in a stable order.
 
+Before writing, the errors that remain (ui.export_question) are listed and the clerk chooses
+返回修改 or 仍然导出; a batch lists them per form and its report names the forms exported with errors.
+
 Every question and message goes through the module-level helpers below (`choose_folder`,
-`ask`, `show_error`, `show_done`), which the tests replace.
+`ask`, `show_error`, `show_done`, `confirm_export`), which the tests replace.
 """
 from __future__ import annotations
 
@@ -40,6 +43,7 @@ from core.store import StoreError
 from core.templates import template_ids
 
 from . import common
+from .export_question import confirm_export, error_findings
 
 log = logging.getLogger("ziping")
 
@@ -195,6 +199,23 @@ def _listed(lines: list[str], bullet: str = "· ") -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# The errors that remain
+
+def current_ref(window) -> object:
+    """What `window.show_cell` needs to open the form being exported: its id in the store."""
+    ed = window.current_editor() if hasattr(window, "current_editor") else None
+    if ed is not None:
+        return ed.session.form_id
+    return window.selected_id() if hasattr(window, "selected_id") else None
+
+
+def ask_about_errors(window, forms: list[tuple[str, object, Form]]) -> bool:
+    """[(title, ref, form)] -> True to go on: no errors, or the clerk chose 仍然导出."""
+    problems = [(title, ref, errs) for title, ref, form in forms if (errs := error_findings(form))]
+    return confirm_export(window, problems, getattr(window, "show_cell", None))
+
+
+# ---------------------------------------------------------------------------------------------
 # 导出: the current form
 
 def export_both(window) -> Outcome | None:
@@ -203,8 +224,10 @@ def export_both(window) -> Outcome | None:
     if found is None:
         common.show_info(window, "请先选中或打开一张表。")
         return None
-    form, _title = found
+    form, title = found
     snapshot = Form(copy.deepcopy(form.data))        # the form as it is now
+    if not ask_about_errors(window, [(title, current_ref(window), snapshot)]):
+        return None
     folder = choose_folder(window, "选择导出文件夹（Excel 和 PDF 两个文件）", start_folder())
     if not folder:
         return None
@@ -335,6 +358,7 @@ class _Planned:
     form: Form
     xlsx: Path
     pdf: Path
+    errors: list = field(default_factory=list)
 
 
 @dataclass
@@ -344,6 +368,7 @@ class BatchResult:
     written: list[Path] = field(default_factory=list)
     failures: list[tuple[str, str]] = field(default_factory=list)  # (form, reason)
     missing: list[tuple[str, list[str]]] = field(default_factory=list)  # (form, glyph_places)
+    with_errors: list[tuple[str, int]] = field(default_factory=list)    # (form, errors) exported anyway
     canceled: bool = False
     percent: int = 0                                              # where the progress bar ended
 
@@ -397,13 +422,15 @@ def batch_export(window) -> BatchResult | None:
         return None
     year, folder = dlg.year(), dlg.folder()
     remember_folder(folder)
-    return run_batch(window, window.store, year, folder)
+    return run_batch(window, window.store, year, folder, open_cell=getattr(window, "show_cell", None))
 
 
-def run_batch(parent: QWidget | None, store, year: int, folder: str | Path) -> BatchResult | None:
+def run_batch(parent: QWidget | None, store, year: int, folder: str | Path,
+              open_cell=None) -> BatchResult | None:
     """Export every form of ``year`` (not in the 回收站) into ``folder``: both files each, missing
-    characters printed as □ and listed at the end, failures listed at the end.  None when the
-    clerk declines to replace existing files (then nothing is written)."""
+    characters printed as □ and listed at the end, failures listed at the end.  Forms with errors
+    are listed first (返回修改 / 仍然导出) and named again in the report.  None when the clerk
+    goes back to fix them or declines to replace existing files (then nothing is written)."""
     folder = Path(folder)
     result = BatchResult()
     try:
@@ -431,7 +458,11 @@ def run_batch(parent: QWidget | None, store, year: int, folder: str | Path) -> B
                 result.failures.append((label, str(exc)))
                 continue
             stem = _unique(xlsx_name[: -len(".xlsx")], used)
-            plan.append(_Planned(row["id"], label, form, folder / f"{stem}.xlsx", folder / f"{stem}.pdf"))
+            plan.append(_Planned(row["id"], label, form, folder / f"{stem}.xlsx", folder / f"{stem}.pdf",
+                                 error_findings(form)))
+    problems = [(item.label, item.form_id, item.errors) for item in plan if item.errors]
+    if problems and not confirm_export(parent, problems, open_cell):
+        return None
     existing = [p for item in plan for p in (item.xlsx, item.pdf) if p.exists()]
     if existing:
         example = "\n".join(f"· {p.name}" for p in existing[:3]) + ("\n……" if len(existing) > 3 else "")
@@ -483,6 +514,8 @@ def _export_planned(item: _Planned, result: BatchResult) -> None:
     result.written.extend(out.written)
     if out.ok:
         result.exported.append(item.label)
+        if item.errors:
+            result.with_errors.append((item.label, len(item.errors)))
     else:
         reasons = "；".join(f"{_kind(p)}：{why}" for p, why in out.failed)
         result.failures.append((item.label, reasons))
@@ -503,11 +536,14 @@ def _report(parent, year, folder: Path, result: BatchResult, n: int, done: int) 
     if result.failures:
         parts.append(f"以下 {len(result.failures)} 张表未能导出（原有的文件没有改动）：\n"
                      + _listed([f"{label}：{why}" for label, why in result.failures]))
+    if result.with_errors:
+        parts.append(f"以下 {len(result.with_errors)} 张表带着错误导出，报送前请再检查：\n"
+                     + _listed([f"{label}：{n} 处错误" for label, n in result.with_errors]))
     if result.missing:
         parts.append("以下表中有 PDF 字体没有的字符，PDF 中已印成“□”（Excel 不受影响）：\n"
                      + _listed([f"{label}：{'；'.join(places[:3])}" + ("等" if len(places) > 3 else "")
                                 for label, places in result.missing]))
-    warning = bool(result.failures or result.missing or result.canceled)
+    warning = bool(result.failures or result.missing or result.canceled or result.with_errors)
     show_done(parent, "\n\n".join(parts), str(folder) if result.written else None, "批量导出", warning)
 
 

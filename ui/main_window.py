@@ -299,6 +299,21 @@ class MainWindow(QMainWindow):
         ed.view.setFocus()
         return ed
 
+    def show_cell(self, form_id, where: str) -> EditorWidget | None:
+        """Open a form (or bring its tab forward) with the cell of a finding current."""
+        if form_id is None:
+            return None
+        ed = self.open_form(form_id)
+        if ed is None:
+            return None
+        cell = ed.model.sheet.locate(where) if where else None
+        if cell is not None:
+            idx = ed.model.index(cell.row, cell.col)
+            ed.view.setCurrentIndex(idx)
+            ed.view.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
+        ed.view.setFocus()
+        return ed
+
     def _retitle(self, ed: EditorWidget, title: str) -> None:
         i = self.tabs.indexOf(ed)
         if i > 0:
@@ -522,7 +537,9 @@ class MainWindow(QMainWindow):
         if found is None:
             common.show_info(self, "请先选中或打开一张表。")
             return
-        form, _title = found
+        form, title = found
+        if not export_actions.ask_about_errors(self, [(title, export_actions.current_ref(self), form)]):
+            return
         xlsx_name, pdf_name = export_names(form)
         name = xlsx_name if kind == "xlsx" else pdf_name
         pattern = "Excel 工作簿 (*.xlsx)" if kind == "xlsx" else "PDF 文件 (*.pdf)"
