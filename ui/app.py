@@ -11,14 +11,12 @@ import os
 import sys
 from pathlib import Path
 
-from core.model import FormError, load
 from core.paths import default_store_path
-from core.resources import resource
-from core.session import form_summary
 from core.store import (Store, StoreDamaged, StoreError, newest_good_backup, recover_from_backup,
                         set_aside)
 
 from . import common
+from .samples import load_samples  # noqa: F401 - part of this module's API (tests, driver)
 
 log = logging.getLogger("ziping")
 
@@ -28,28 +26,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--db", default=None)
     args, _unknown = p.parse_known_args(argv)
     return args
-
-
-def load_samples(store: Store) -> int:
-    """First start of an empty store: put the shipped sample forms into it, so a new user sees
-    real forms.  Returns how many were added (0 when done before or the store has forms)."""
-    if store.get_meta("samples_loaded"):
-        return 0
-    if store.count() or store.count(deleted=True):
-        store.set_meta("samples_loaded", True)
-        return 0
-    n = 0
-    with store.transaction():
-        for path in sorted(Path(resource("samples")).glob("*.json")):
-            try:
-                form = load(path)
-            except FormError as exc:
-                log.warning("sample %s skipped: %s", path.name, exc)
-                continue
-            store.create(form.data, form_summary(form))
-            n += 1
-        store.set_meta("samples_loaded", True)
-    return n
 
 
 def _backup_time(backup: Path) -> str:

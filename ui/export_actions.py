@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QFileDialog,
                                QProgressDialog, QPushButton, QVBoxLayout, QWidget)
 
 from core.export import ExportError, WriteError, export_form, export_names, missing_glyphs
+from core.export.names import fit_stem, folder_too_long
 from core.model import Form, FormError, validate
 from core.session import describe_path
 from core.store import StoreError
@@ -243,8 +244,12 @@ def export_to_folder(parent: QWidget | None, form: Form, folder: str | Path) -> 
     missing characters as □ and before replacing existing files; None when the clerk cancels."""
     form = Form(copy.deepcopy(form.data))
     folder = Path(folder)
-    xlsx_name, pdf_name = export_names(form)
-    xlsx, pdf = folder / xlsx_name, folder / pdf_name
+    xlsx_name, _pdf_name = export_names(form)
+    stem = fit_stem(folder, xlsx_name[: -len(".xlsx")])       # the full paths fit Windows and Excel
+    if stem is None:
+        show_error(parent, "未能导出。\n\n" + folder_too_long(folder))
+        return None
+    xlsx, pdf = folder / f"{stem}.xlsx", folder / f"{stem}.pdf"
     try:
         from core.sheet import build_sheet
         with _busy():
@@ -445,6 +450,7 @@ def run_batch(parent: QWidget | None, store, year: int, folder: str | Path,
     known = set(template_ids())
     used: set[str] = set()
     plan: list[_Planned] = []
+    too_long = False
     with _busy():
         for row in sorted(rows, key=lambda r: r["id"]):      # oldest first keeps the plain name
             label = _label(row)
@@ -457,9 +463,16 @@ def run_batch(parent: QWidget | None, store, year: int, folder: str | Path,
             except (StoreError, FormError) as exc:
                 result.failures.append((label, str(exc)))
                 continue
-            stem = _unique(xlsx_name[: -len(".xlsx")], used)
+            stem = fit_stem(folder, xlsx_name[: -len(".xlsx")], reserve=4)   # room for "(2)"
+            if stem is None:
+                too_long = True
+                break
+            stem = _unique(stem, used)
             plan.append(_Planned(row["id"], label, form, folder / f"{stem}.xlsx", folder / f"{stem}.pdf",
                                  error_findings(form)))
+    if too_long:
+        show_error(parent, "未能导出。\n\n" + folder_too_long(folder), "批量导出")
+        return None
     problems = [(item.label, item.form_id, item.errors) for item in plan if item.errors]
     if problems and not confirm_export(parent, problems, open_cell):
         return None
