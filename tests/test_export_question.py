@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QDialog
 
 from core.session import form_summary
 from core.store import Store
-from tests.helpers import central_form, sample
+from tests.helpers import sample
 from ui import common
 from ui import export_actions as ea
 from ui import export_question as eq

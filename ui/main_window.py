@@ -24,9 +24,9 @@ from core.templates import get_template, template_ids
 
 from . import common
 from .editor import EditorWidget
-from .list_model import MODIFIED_COLUMN, FormListModel, template_names
+from .list_model import MODIFIED_COLUMN, FormListModel
 from .new_form import NewFormDialog, prefill
-from .samples import remove_samples, sample_ids
+from .samples import sample_ids
 from . import export_actions, form_files, list_actions, wiring
 
 __all__ = ["MainWindow", "NewFormDialog"]
