@@ -52,9 +52,9 @@ def add(store, form) -> int:
     return store.create(copy.deepcopy(form.data), form_summary(form))
 
 
-def click_item(qtbot, tree, item):
-    rect = tree.visualItemRect(item)
-    qtbot.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+def click_item(qtbot, view, item):
+    rect = view.visualItemRect(item)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -78,11 +78,11 @@ def test_errors_are_listed_and_a_click_opens_the_cell(qtbot):
     qtbot.addWidget(dlg)
     dlg.show()
     items = dlg.finding_items()
-    assert [i.text(0) for i in items] == ["填报日期：请填写填报日期"]
+    assert [i.text() for i in items] == ["填报日期：请填写填报日期"]
     assert "1 处错误" in dlg.label.text()
     assert dlg.back_button.text() == "返回修改" and dlg.back_button.isDefault()
     assert dlg.export_button.text() == "仍然导出"
-    click_item(qtbot, dlg.tree, items[0])
+    click_item(qtbot, dlg.list, items[0])
     assert opened == [(7, "header.填报日期")]
     assert dlg.result() == QDialog.DialogCode.Rejected and not dlg.isVisible()
 
@@ -114,13 +114,16 @@ def test_escape_means_back_to_fix(qtbot):
 def test_several_forms_are_grouped(qtbot):
     a = eq.error_findings(bad_form("甲"))
     b = eq.error_findings(sample("seed004-wangcheng-2020-dept.json"))
-    dlg = eq.ExportQuestion(None, [("甲", 1, a), ("乙", 2, b)])
+    dlg = eq.ExportQuestion(None, [("甲", 1, a), ("乙", 2, b)], lambda ref, where: None)
     qtbot.addWidget(dlg)
-    tops = [dlg.tree.topLevelItem(i).text(0) for i in range(dlg.tree.topLevelItemCount())]
-    assert tops == ["甲（1 处错误）", f"乙（{len(b)} 处错误）"]
+    assert dlg.headings() == ["甲（1 处错误）", f"乙（{len(b)} 处错误）"]
     assert len(dlg.finding_items()) == 1 + len(b)
-    assert any("108.21%" in i.text(0) for i in dlg.finding_items())
+    assert any("108.21%" in i.text() for i in dlg.finding_items())
+    assert any(i.text().endswith("（可一键修正：改为 108.21%）") for i in dlg.finding_items())
     assert "2 张表" in dlg.label.text()
+    dlg.show()
+    click_item(qtbot, dlg.list, dlg.list.item(0))          # a heading: nothing happens
+    assert dlg.isVisible() and dlg.opened is None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,7 +177,7 @@ def answer_when_asked(qtbot, action):
             QTimer.singleShot(30, act)
             return
         state["stop"] = True
-        seen.append([i.text(0) for i in dlg.finding_items()])
+        seen.append([i.text() for i in dlg.finding_items()])
         action(dlg)
 
     QTimer.singleShot(30, act)
@@ -185,7 +188,7 @@ def test_export_with_errors_back_to_fix_writes_nothing_and_the_click_opens_the_c
     fid = add(store, bad_form())
     window.reload()
     window.select_id(fid)
-    seen = answer_when_asked(qtbot, lambda dlg: click_item(qtbot, dlg.tree, dlg.finding_items()[0]))
+    seen = answer_when_asked(qtbot, lambda dlg: click_item(qtbot, dlg.list, dlg.finding_items()[0]))
     assert ea.export_both(window) is None
     assert seen == [["填报日期：请填写填报日期"]]
     assert list(out.path.iterdir()) == []

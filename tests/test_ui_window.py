@@ -450,3 +450,10 @@ def test_one_file_export_checks_the_path(window, messages, tmp_path):
     deep.mkdir(parents=True)
     assert not window.export_to(sample("central-project-example-2022.json"), "xlsx", str(deep / "a.xlsx"))
     assert "太长" in messages[-1][1]
+
+
+def test_save_as_into_a_folder_too_deep_says_so(window, messages, tmp_path):
+    deep = tmp_path.joinpath(*["很深的文件夹" * 6] * 8)
+    deep.mkdir(parents=True)
+    assert not window.export_form_file(sample("central-project-example-2022.json"), str(deep / "表.json"))
+    assert "259" in messages[-1][1] and not (deep / "表.json").exists()

@@ -70,6 +70,11 @@ _LIGHT_DISABLED = {
 }
 
 
+_THEMED_CLASSES = ("QMenu", "QMenuBar", "QToolTip", "QHeaderView", "QAbstractItemView", "QLineEdit",
+                   "QTextEdit", "QPlainTextEdit", "QComboBox", "QAbstractButton", "QTabBar",
+                   "QMessageBox", "QLabel", "QStatusBar", "QToolBar")
+
+
 def light_palette() -> QPalette:
     pal = QPalette()
     groups = (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled)
@@ -92,7 +97,14 @@ def apply_light_theme(app) -> None:
             hints.setColorScheme(Qt.ColorScheme.Light)
         except Exception:            # noqa: BLE001 - an older Qt: the palette alone does it
             log.debug("colour scheme not set", exc_info=True)
-    app.setPalette(light_palette())
+    pal = light_palette()
+    app.setPalette(pal)
+    # The platform theme may give some classes palettes of their own (Windows: menus, tooltips);
+    # they get the light one too, so no dark piece is left between light ones.
+    for cls in _THEMED_CLASSES:
+        app.setPalette(pal, cls)
+    from PySide6.QtWidgets import QToolTip
+    QToolTip.setPalette(pal)
 
 
 _font_family: str | None = None

@@ -15,8 +15,8 @@ from typing import Callable, Iterable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QListView,
+                               QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
 
 from core.session import describe_path
 
@@ -45,7 +45,11 @@ def error_findings(form) -> list:
 
 def finding_text(finding) -> str:
     where = describe_path(getattr(finding, "where", "") or "")
-    return f"{where}：{finding.message}" if where else finding.message
+    text = f"{where}：{finding.message}" if where else finding.message
+    fix = getattr(finding, "fix_label", "")
+    if fix:
+        text += f"（可一键修正：{fix}）"
+    return text
 
 
 class ExportQuestion(QDialog):
@@ -60,7 +64,8 @@ class ExportQuestion(QDialog):
         n_forms = len(self.problems)
         n_errors = sum(len(p[2]) for p in self.problems)
         self.setWindowTitle("导出前检查")
-        self.setMinimumSize(620, 360)
+        self.setMinimumSize(640, 360)
+        self.resize(760, 420)
 
         if n_forms == 1:
             head = f"这张表还有 {n_errors} 处错误。"
@@ -70,24 +75,29 @@ class ExportQuestion(QDialog):
                             + ("点一条错误可以直接转到那个单元格修改。" if open_cell else ""), self)
         self.label.setWordWrap(True)
 
-        self.tree = QTreeWidget(self)
-        self.tree.setHeaderHidden(True)
-        self.tree.setWordWrap(True)
-        self.tree.setRootIsDecorated(n_forms > 1)
-        self.tree.setUniformRowHeights(False)
+        # One list (it wraps long lines): a heading per form when there are several, then its errors.
+        self.list = QListWidget(self)
+        self.list.setWordWrap(True)
+        self.list.setResizeMode(QListView.ResizeMode.Adjust)
+        self.list.setUniformItemSizes(False)
+        self.list.setSpacing(2)
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        indent = "　　" if n_forms > 1 else ""
         for title, ref, findings in self.problems:
-            parent_item = self.tree.invisibleRootItem()
             if n_forms > 1:
-                parent_item = QTreeWidgetItem(self.tree, [f"{title}（{len(findings)} 处错误）"])
-                parent_item.setData(0, Qt.ItemDataRole.UserRole, None)
-                parent_item.setExpanded(True)
+                head = QListWidgetItem(f"{title}（{len(findings)} 处错误）", self.list)
+                font = head.font()
+                font.setBold(True)
+                head.setFont(font)
+                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
             for f in findings:
-                item = QTreeWidgetItem(parent_item, [finding_text(f)])
-                item.setData(0, Qt.ItemDataRole.UserRole, (ref, f.where))
-                item.setForeground(0, ERROR_TEXT)
-                item.setToolTip(0, finding_text(f))
-        self.tree.itemClicked.connect(self._clicked)
-        self.tree.itemActivated.connect(self._clicked)
+                item = QListWidgetItem(indent + finding_text(f), self.list)
+                item.setData(Qt.ItemDataRole.UserRole, (ref, f.where))
+                item.setForeground(ERROR_TEXT)
+                item.setToolTip("点击转到这个单元格")
+        self.list.itemClicked.connect(self._clicked)
+        self.list.itemActivated.connect(self._clicked)
 
         buttons = QDialogButtonBox(self)
         self.back_button = buttons.addButton("返回修改", QDialogButtonBox.ButtonRole.RejectRole)
@@ -100,22 +110,20 @@ class ExportQuestion(QDialog):
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.label)
-        lay.addWidget(self.tree, 1)
+        lay.addWidget(self.list, 1)
         lay.addWidget(buttons)
         self.back_button.setFocus()
 
-    def finding_items(self) -> list[QTreeWidgetItem]:
-        out = []
-        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
-        while stack:
-            item = stack.pop(0)
-            if item.data(0, Qt.ItemDataRole.UserRole) is not None:
-                out.append(item)
-            stack[:0] = [item.child(i) for i in range(item.childCount())]
-        return out
+    def finding_items(self) -> list[QListWidgetItem]:
+        items = (self.list.item(i) for i in range(self.list.count()))
+        return [it for it in items if it.data(Qt.ItemDataRole.UserRole) is not None]
 
-    def _clicked(self, item: QTreeWidgetItem, _column: int = 0) -> None:
-        target = item.data(0, Qt.ItemDataRole.UserRole)
+    def headings(self) -> list[str]:
+        items = (self.list.item(i) for i in range(self.list.count()))
+        return [it.text() for it in items if it.data(Qt.ItemDataRole.UserRole) is None]
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        target = item.data(Qt.ItemDataRole.UserRole)
         if target is None or self.open_cell is None:
             return
         self.opened = target
