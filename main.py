@@ -5,16 +5,15 @@
     python main.py score FORM.json      print the scored form as JSON
     python main.py export FORM.json --xlsx OUT.xlsx --pdf OUT.pdf
     python main.py import FILE.xlsx -o FORM.json
+
+The Windows build has two programs: ziping.exe (windowed: no stdout or stderr, both None) and
+ziping-cli.exe (console).  A command given to ziping.exe is run in the console it was typed in
+when there is one (AttachConsole), else a message box points to ziping-cli.exe — never a
+traceback.
 """
 import sys
 
 COMMANDS = {"score", "export", "import"}
-
-
-# The Windows build has two programs: ziping.exe (windowed: no stdout or stderr, both None) and
-# ziping-cli.exe (console).  A command given to ziping.exe is run in the console it was typed in
-# when there is one (AttachConsole), else a message box points to ziping-cli.exe — never a
-# traceback.
 CLI_EXE = "ziping-cli.exe"
 
 CLI_HINT = ("ziping.exe 是窗口程序，不能在命令行中输出结果。\n\n"
