@@ -454,3 +454,21 @@ def test_save_as_into_a_folder_too_deep_says_so(window, messages, tmp_path):
     deep = tmp_path.joinpath(*["很深的文件夹" * 6] * 8)
     assert not window.export_form_file(sample("central-project-example-2022.json"), str(deep / "表.json"))
     assert "259" in messages[-1][1] and not deep.exists()
+
+
+def test_a_read_only_store_imports_nothing(tmp_path, qtbot, messages):
+    path = tmp_path / "forms.db"
+    s = Store(path)
+    s.set_meta("samples_loaded", True)
+    s.close()
+    ro = Store(path, readonly=True)
+    try:
+        w = make_window(qtbot, ro)
+        good = tmp_path / "表.json"
+        good.write_bytes(SEED004.read_bytes())
+        assert not drop(w, [good])
+        assert w.import_form_file(str(good)) is None
+        assert "只读" in messages[-1][1] and ro.count() == 0
+        assert not w.act_import.isEnabled() and not w.act_remove_samples.isEnabled()
+    finally:
+        ro.close()

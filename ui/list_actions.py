@@ -9,7 +9,7 @@ from core.templates import template_ids
 
 from . import common
 from .list_model import template_names
-from .samples import remove_samples as _remove_samples, sample_ids
+from .samples import remove_samples as _remove_samples
 
 
 def copy_next_year(window) -> None:
@@ -67,7 +67,7 @@ def describe_row(row: dict) -> str:
 
 def remove_samples(window, confirm: bool = True) -> int:
     """删除全部示例表: the shipped samples go to the 回收站 (they can be restored)."""
-    n = len(sample_ids(window.store) & {r["id"] for r in window.store.list_forms()})
+    n = len(window.sample_ids & {r["id"] for r in window.store.list_forms()})
     if not n:
         common.show_info(window, "列表中没有示例表。")
         return 0
@@ -76,7 +76,7 @@ def remove_samples(window, confirm: bool = True) -> int:
                                          "删除全部示例表", yes="删除", no="取消"):
         return 0
     for fid in list(window.editors):
-        if fid in sample_ids(window.store):
+        if fid in window.sample_ids:
             window.close_tab(window.tabs.indexOf(window.editors[fid]))
     try:
         n = _remove_samples(window.store)

@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
         self.editors: dict[int, EditorWidget] = {}
         self._list_dirty = False
         self._samples_listed = False
+        self.sample_ids = sample_ids(store)        # the shipped samples (marked 示例); fixed while open
 
         # -- the list page
         self.list_model = FormListModel(self)
@@ -204,7 +205,7 @@ class MainWindow(QMainWindow):
         selected = self.selected_id()
         try:
             self.list_model.load(self.store, year=self.year_box.currentData(), search=self.search.text(),
-                                 deleted=self.act_trash.isChecked(), samples=sample_ids(self.store))
+                                 deleted=self.act_trash.isChecked(), samples=self.sample_ids)
         except StoreError as exc:
             common.show_error(self, str(exc))
             return
