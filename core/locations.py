@@ -121,10 +121,10 @@ def location_warning(path, env=None, drive_type=_drive_type) -> str:
                 "“另存为表单文件”，或者用“批量导出”后再复制到共享文件夹。")
     service = sync_service(text, env)
     if service:
-        return (f"表单库在{service}的同步文件夹中：\n{folder}\n\n"
-                f"{service}在程序写入时同步数据库文件，可能把它锁住、只同步了一半，"
+        return (f"表单库在 {service} 的同步文件夹中：\n{folder}\n\n"
+                f"{service} 在程序写入时同步数据库文件，可能把它锁住、只同步了一半，"
                 "或者生成“冲突副本”，填写的内容可能丢失。\n\n"
-                f"建议：把表单库放在不同步的本机文件夹（默认位置即可），或在{service}中把这个文件夹设为"
+                f"建议：把表单库放在不同步的本机文件夹（默认位置即可），或在 {service} 中把这个文件夹设为"
                 "“不同步”；要在别的电脑上用，请“导出”或“另存为表单文件”后再放进同步文件夹。"
                 "程序每天的自动备份在表单库旁的 backups 文件夹中。")
     return ""
