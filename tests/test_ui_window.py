@@ -417,6 +417,10 @@ def test_path_problem_and_fit_stem(tmp_path):
     assert len(os.path.join(os.path.abspath(tmp_path), short + ".xlsx")) <= EXCEL_MAX_PATH
     assert fit_stem(tmp_path, "2022_x_绩效自评表") == "2022_x_绩效自评表"
     assert fit_stem(tmp_path / ("深" * 210), stem) is None
+    # A PDF may be longer than a workbook, but its temp file (core.atomic, 14 more) must fit 259.
+    base = len(os.path.abspath(tmp_path)) + 1
+    assert path_problem(str(tmp_path / ("p" * (245 - base - 4))) + ".pdf") == ""
+    assert path_problem(str(tmp_path / ("p" * (246 - base - 4))) + ".pdf")
     # A character outside the BMP counts twice, as Windows counts it.
     assert path_problem(str(tmp_path / ("𪚥" * ((MAX_PATH - len(str(tmp_path))) // 2 + 1))) + ".pdf")
 

@@ -54,6 +54,7 @@ def export_names(form) -> tuple[str, str]:
 MAX_PATH = 260          # Windows: drive to extension plus the ending NUL, so 259 characters
 EXCEL_MAX_PATH = 218    # Excel cannot open a workbook whose full path is longer than this
 MIN_STEM = 12           # a shorter name would no longer say what the file is
+TEMP_EXTRA = 14         # core.atomic writes ".{stem}.XXXXXXXX{suffix}.tmp" beside the file first
 
 
 def _units(text: str) -> int:
@@ -62,7 +63,11 @@ def _units(text: str) -> int:
 
 
 def _limit(suffix: str) -> int:
-    return EXCEL_MAX_PATH if suffix.lower() in (".xlsx", ".xlsm", ".xls") else MAX_PATH - 1
+    """The longest full path a file may have: what Excel opens, else what Windows writes (the
+    temp file of the atomic write, a little longer, must fit too)."""
+    if suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        return EXCEL_MAX_PATH
+    return MAX_PATH - 1 - TEMP_EXTRA
 
 
 def full_path(path) -> str:
@@ -80,7 +85,7 @@ def path_problem(path) -> str:
     if n <= limit:
         return ""
     what = "Excel 能打开的文件路径最长 218 个字符" if limit == EXCEL_MAX_PATH else \
-        "Windows 的文件路径最长 259 个字符"
+        "Windows 的文件路径最长 259 个字符，写入时还要留出临时文件名的位置"
     return (f"文件的完整路径有 {n} 个字符，太长了（{what}）。"
             "请选一个层级浅一些的文件夹（例如“文档”或“桌面”），或把文件名改短。")
 
