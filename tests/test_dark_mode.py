@@ -137,3 +137,19 @@ def test_list_top_bar_and_findings_are_readable(window):
     wp = window.palette()
     assert contrast(wp.color(QPalette.ColorRole.WindowText), wp.color(QPalette.ColorRole.Window)) >= MIN_CONTRAST
     assert contrast(wp.color(QPalette.ColorRole.ButtonText), wp.color(QPalette.ColorRole.Button)) >= MIN_CONTRAST
+
+
+def test_menus_tooltips_and_message_boxes_are_light_too(window):
+    from PySide6.QtWidgets import QMenu, QMessageBox, QToolTip
+    tip = QToolTip.palette()
+    assert contrast(tip.color(QPalette.ColorRole.ToolTipText), tip.color(QPalette.ColorRole.ToolTipBase)) >= MIN_CONTRAST
+    assert luminance(tip.color(QPalette.ColorRole.ToolTipBase)) > 0.8
+    menu = window.menuBar().actions()[0].menu()
+    assert isinstance(menu, QMenu)
+    mp = menu.palette()
+    assert contrast(mp.color(QPalette.ColorRole.WindowText), mp.color(QPalette.ColorRole.Window)) >= MIN_CONTRAST
+    assert luminance(mp.color(QPalette.ColorRole.Window)) > 0.8
+    box = QMessageBox(window)
+    bp = box.palette()
+    assert contrast(bp.color(QPalette.ColorRole.WindowText), bp.color(QPalette.ColorRole.Window)) >= MIN_CONTRAST
+    box.deleteLater()
