@@ -50,6 +50,24 @@ def explain(form: Form, scores: Scores | None = None) -> dict[str, str]:
     return out
 
 
+def explain_cell(form: Form, scores: Scores, key: str) -> str:
+    """The line for one cell (a tooltip): "execution"/"funds.total.score"/"funds.total.rate",
+    an indicator's path or any of its cells ("goals.0.indicators.3.score"), or "total"/"grade"."""
+    if key in ("execution", "funds.total.score", "funds.total.rate", "funds.total.weight"):
+        return execution_line(form, scores)
+    if key in ("total", "grade", "max"):
+        return total_line(scores)
+    parts = key.split(".")
+    if len(parts) >= 4 and parts[0] == "goals" and parts[2] == "indicators":
+        try:
+            ind = scores.indicator(int(parts[1]), int(parts[3]))
+        except ValueError:
+            ind = None
+        if ind is not None:
+            return indicator_line(form, scores, ind)
+    return ""
+
+
 def explain_lines(form: Form, scores: Scores | None = None) -> list[str]:
     """The explanation as printed lines, each named: "【预算执行率】执行率 108.21% …"."""
     lines = explain(form, scores)
@@ -204,8 +222,8 @@ def deadline_line(ind: IndicatorScore) -> str:
 
 
 def _why_no_score(form: Form, s: Scores, ind: IndicatorScore) -> str:
-    for f in s.findings:
-        if f.where.startswith(ind.path + ".") and f.where.rsplit(".", 1)[-1] in ("actual", "target", "weight"):
+    for cell in ("target", "actual", "weight"):
+        for f in s.findings_at(f"{ind.path}.{cell}"):
             return f.message
     return "实际完成值未填或无法识别"
 

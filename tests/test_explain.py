@@ -145,3 +145,14 @@ def test_every_generated_form_gets_one_line_per_score(f):
         text = lines[ind.path]
         if s.profile.scored and ind.computed is not None and not ind.overridden:
             assert text.endswith(f"{ind.computed:.2f}"), text     # the line ends in the score it explains
+
+
+def test_explain_cell_for_a_tooltip():
+    from core.explain import explain_cell
+    form = sample(SEED004)
+    s = evaluate(form)
+    lines = explain(form, s)
+    assert explain_cell(form, s, "funds.total.score") == lines["execution"]
+    assert explain_cell(form, s, "goals.0.indicators.6.score") == lines["goals.0.indicators.6"]
+    assert explain_cell(form, s, "total") == lines["total"]
+    assert explain_cell(form, s, "header.单位名称") == ""
