@@ -117,8 +117,10 @@ def execution_line(form: Form, s: Scores) -> str:
     if rate <= 1:
         return f"执行率 {shown}，{w} × {shown} = {score}（{formula}）"
     if prof.exec_rule == "hunan":
-        return (f"执行率 {shown} 超过 100%，湖南方案：{w} × (2 − {rate.quantize(Decimal('0.0001'))})"
-                f" = {score}（{formula}）")
+        r4 = rate.quantize(Decimal("0.0001"))
+        if rate >= 2:
+            return f"执行率 {shown} 超过 100%，湖南方案：{w} × (2 − {r4}) 小于 0，得 {score}（{formula}）"
+        return f"执行率 {shown} 超过 100%，湖南方案：{w} × (2 − {r4}) = {score}（{formula}）"
     return f"执行率 {shown} 超过 100%，按 100% 计：{w} × 100% = {score}（{formula}）"
 
 

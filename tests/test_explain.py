@@ -62,6 +62,13 @@ def test_execution_cap_and_total_lines():
     assert explain(over)["execution"].startswith("执行率 120.00% 超过 100%，按 100% 计：10 × 100% = 10.00")
 
 
+def test_hunan_execution_lines():
+    f = central_form([], budget="100", executed="95", profile="hunan", template="hunan-dept")
+    assert explain(f)["execution"] == "执行率 95.00%，10 × 95.00% = 9.50（执行率 = (95 − 0) ÷ 100）"
+    f = central_form([], budget="100", executed="250", profile="hunan", template="hunan-dept")
+    assert explain(f)["execution"].startswith("执行率 250.00% 超过 100%，湖南方案：10 × (2 − 2.5000) 小于 0，得 0.00")
+
+
 def test_deviation_penalty_and_cap_by_rate_are_said():
     prof = get_profile("central").with_options(deviation_penalty={"over": "0.3", "points": "2"},
                                                cap_by_rate=[["0.5", "59"], ["0.6", "69"], ["0.7", "79"], ["0.8", "89"]])
