@@ -147,24 +147,25 @@ def _rule(ind: IndicatorScore, prof: Profile) -> str:
         full = min(r2(rule_score(ind.kind, a, b, w, prof.reverse)), w)
         res = f"{fmt2(full)}，偏离（实际超出目标较多）扣 {num(ind.penalty)} 分，得 {fmt2(ind.computed)}"
     bb = max(b, ZERO)
+    shown_b = _value(b, unit) if b >= 0 else f"{_value(b, unit)}（负数按 0 计）"
     if ind.kind == EQUAL_ZERO:
         if bb <= 0:
-            return f"{name}：实际 {_value(b, unit)} ≤ 0，得满分 {res}"
-        return f"{name}：实际 {_value(b, unit)} 大于 0，得 {res}"
+            return f"{name}：实际 {shown_b} ≤ 0，得满分 {res}"
+        return f"{name}：实际 {shown_b} 大于 0，得 {res}"
     if ind.kind in (POSITIVE, EQUAL):
         label = name if ind.kind == POSITIVE else f"{name}（按正向计）"
         if bb >= a or a <= 0:
-            return f"{label}：实际 {_value(b, unit)} ≥ 目标 {_value(a, unit)}，得满分 {res}"
+            return f"{label}：实际 {shown_b} ≥ 目标 {_value(a, unit)}，得满分 {res}"
         return f"{label}：{ws} × {_value(bb, unit)} ÷ {_value(a, unit)} = {res}"
     if ind.kind == REVERSE:
         if bb <= a:
-            return f"{name}：实际 {_value(b, unit)} ≤ 目标 {_value(a, unit)}，得满分 {res}"
+            return f"{name}：实际 {shown_b} ≤ 目标 {_value(a, unit)}，得满分 {res}"
         if prof.reverse == "ratio":
             if a <= 0:
                 return f"{name}（比值法）：目标 {_value(a, unit)} 不大于 0，实际超过目标，得 {res}"
             return f"{name}（比值法）：{ws} × {_value(a, unit)} ÷ {_value(bb, unit)} = {res}"
         if bb >= 2 * a:
-            return f"{name}：实际 {_value(b, unit)} 达到目标 {_value(a, unit)} 的 2 倍，得 {res}"
+            return f"{name}：实际 {shown_b} 达到目标 {_value(a, unit)} 的 2 倍，得 {res}"
         return f"{name}：{ws} × (2 − {_value(bb, unit)} ÷ {_value(a, unit)}) = {res}"
     return f"{name}：{res}"
 
