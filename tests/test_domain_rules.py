@@ -300,3 +300,14 @@ def test_deadline_reader_never_raises(target, actual, year):
     done = deadlines.parse_done(actual, year)
     if due is not None:
         assert deadlines.judge(due, done) in (True, False, None)
+
+
+@pytest.mark.parametrize("actual, on_time", [("已于8月完成", True), ("8月已完成", True), ("8月底已完成", True),
+                                             ("按计划完成", True), ("9月完成", False), ("未按时完成", False)])
+def test_completions_as_clerks_write_them(actual, on_time):
+    assert deadlines.judge(deadlines.parse_due("9月前", 2022), deadlines.parse_done(actual, 2022)) is on_time
+
+
+@pytest.mark.parametrize("target", ["年内完成3次培训", "按时完成", "同比上升10%"])
+def test_sentences_that_mention_a_time_stay_what_they_were(target):
+    assert deadlines.parse_due(target, 2022) is None
