@@ -5,10 +5,11 @@
     python main.py score FORM.json      print the scored form as JSON
     python main.py export FORM.json --xlsx OUT.xlsx --pdf OUT.pdf
     python main.py import FILE.xlsx -o FORM.json
+    python main.py package -o DIR [--zip] (--db STORE --year 2022 --unit 单位 | FORM.json …)
 """
 import sys
 
-COMMANDS = {"score", "export", "import"}
+COMMANDS = {"score", "export", "import", "package"}
 
 
 def main(argv=None) -> int:
