@@ -193,15 +193,17 @@ def test_docx_typography_and_text(tmp_path):
     assert (round(sec.top_margin.mm), round(sec.bottom_margin.mm)) == (37, 35)
     paras = [p for p in doc.paragraphs if p.text.strip()]
     assert paras[0].text == report.title
-    assert paras[0].runs[0].font.size.pt == 22 and paras[0].runs[0].font.bold
+    assert paras[0].style.font.size.pt == 22 and paras[0].style.font.bold
 
     def east(p):
-        return p.runs[0]._element.rPr.rFonts.get(qn("w:eastAsia"))
+        assert p.runs[0]._element.rPr is None or p.runs[0]._element.rPr.rFonts is None   # the style decides
+        return p.style.element.rPr.rFonts.get(qn("w:eastAsia"))
     by_text = {p.text: p for p in paras}
     assert east(by_text["一、基本情况"]) == "SimHei"
     assert east(by_text["（一）项目概况"]) == "KaiTi"
     assert east(by_text["成立了项目领导小组。"]) == "FangSong"
-    assert by_text["成立了项目领导小组。"].runs[0].font.size.pt == 16
+    assert by_text["成立了项目领导小组。"].style.font.size.pt == 16
+    assert by_text["成立了项目领导小组。"].style.paragraph_format.line_spacing.pt == 28.95
     body = "\n".join(p.text for p in paras)
     assert "综合得分 94.25 分" in body and "【请填写：" in body
     cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]

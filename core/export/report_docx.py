@@ -28,13 +28,8 @@ MARGINS_MM = (37, 35, 28, 26)     # top, bottom, left, right: a 156 × 225 mm te
 BLANK_RE = re.compile(r"(【请填写：[^】]*】)")
 
 
-def _fonts(run, east: str, size: float, bold: bool = False) -> None:
+def _rfonts(rpr, east: str) -> None:
     from docx.oxml.ns import qn
-    from docx.shared import Pt
-    run.font.name = LATIN_FONT
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    rpr = run._element.get_or_add_rPr()
     rfonts = rpr.get_or_add_rFonts()
     rfonts.set(qn("w:ascii"), LATIN_FONT)
     rfonts.set(qn("w:hAnsi"), LATIN_FONT)
@@ -42,28 +37,75 @@ def _fonts(run, east: str, size: float, bold: bool = False) -> None:
     rfonts.set(qn("w:hint"), "eastAsia")
 
 
-def _para(doc_or_cell, text: str, east: str, size: float, *, bold=False, align=None, indent=True,
-          exact: float | None = LINE_PT, highlight_blanks=True):
-    from docx.enum.text import WD_COLOR_INDEX, WD_LINE_SPACING
+def _fonts(run, east: str, size: float, bold: bool = False) -> None:
     from docx.shared import Pt
-    p = doc_or_cell.add_paragraph()
-    pf = p.paragraph_format
-    pf.space_before = pf.space_after = Pt(0)
-    if exact:
-        pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-        pf.line_spacing = Pt(exact)
-    if indent:
-        pf.first_line_indent = Pt(size * 2)
-    if align is not None:
-        p.alignment = align
-    parts = BLANK_RE.split(text) if highlight_blanks else [text]
-    for part in parts:
-        if not part:
-            continue
-        run = p.add_run(part)
-        _fonts(run, east, size, bold)
-        if highlight_blanks and BLANK_RE.fullmatch(part):
-            run.font.highlight_color = WD_COLOR_INDEX.YELLOW
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    _rfonts(run._element.get_or_add_rPr(), east)
+
+
+# Paragraph styles: (name, East-Asian font, size, bold, alignment, first-line indent, exact line, on grid)
+STYLES = (
+    ("ZP Title", TITLE_FONT, TITLE_PT, True, "center", False, None, True),
+    ("ZP H1", H1_FONT, BODY_PT, False, None, True, LINE_PT, True),
+    ("ZP H2", H2_FONT, BODY_PT, False, None, True, LINE_PT, True),
+    ("ZP Body", BODY_FONT, BODY_PT, False, "justify", True, LINE_PT, True),
+    ("ZP Head Cell", H1_FONT, TABLE_PT, False, "center", False, None, False),
+    ("ZP Cell", TABLE_FONT, TABLE_PT, False, "center", False, None, False),
+    ("ZP Cell Left", TABLE_FONT, TABLE_PT, False, "left", False, None, False),
+)
+
+
+def _add_styles(doc) -> dict[str, str]:
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+    aligns = {"center": WD_ALIGN_PARAGRAPH.CENTER, "left": WD_ALIGN_PARAGRAPH.LEFT,
+              "justify": WD_ALIGN_PARAGRAPH.JUSTIFY, None: None}
+    ids = {}
+    for name, east, size, bold, align, indent, exact, grid in STYLES:
+        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        st.base_style = doc.styles["Normal"]
+        st.font.name = LATIN_FONT
+        st.font.size = Pt(size)
+        st.font.bold = bold
+        _rfonts(st.element.get_or_add_rPr(), east)
+        pf = st.paragraph_format
+        pf.space_before = pf.space_after = Pt(0)
+        if aligns[align] is not None:
+            pf.alignment = aligns[align]
+        if indent:
+            pf.first_line_indent = Pt(size * 2)
+        if exact:
+            pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            pf.line_spacing = Pt(exact)
+        else:
+            pf.line_spacing = 1.0
+        if not grid:          # table text is set solid, not on the page's 28-line grid
+            snap = OxmlElement("w:snapToGrid")
+            snap.set(qn("w:val"), "0")
+            st.element.get_or_add_pPr().insert(0, snap)
+        ids[name] = st.style_id
+    return ids
+
+
+def _para(container, text: str, style_id: str, highlight_blanks: bool = True):
+    """A paragraph of a style given by its id (python-docx's lookup by name scans every style)."""
+    from docx.enum.text import WD_COLOR_INDEX
+    text = xml_safe(text)
+    if not highlight_blanks or "【请填写：" not in text:
+        p = container.add_paragraph(text)
+        p._p.style = style_id
+        return p
+    p = container.add_paragraph("")
+    p._p.style = style_id
+    for part in BLANK_RE.split(text):
+        if part:
+            run = p.add_run(part)
+            if BLANK_RE.fullmatch(part):
+                run.font.highlight_color = WD_COLOR_INDEX.YELLOW
     return p
 
 
@@ -110,49 +152,51 @@ def _grid(section) -> None:
     grid.set(qn("w:linePitch"), str(round(LINE_PT * 20)))
 
 
-def _no_grid(p) -> None:
-    """Table text is set solid, not on the page's 28-line grid."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    ppr = p._element.get_or_add_pPr()
-    snap = OxmlElement("w:snapToGrid")
-    snap.set(qn("w:val"), "0")
-    ppr.insert(0, snap)
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-def _table(doc, rows: list, widths: tuple, text_width_mm: float) -> None:
-    from docx.enum.table import WD_TABLE_ALIGNMENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Mm
+def xml_safe(text: str) -> str:
+    """Text as XML can hold it: characters XML forbids become U+FFFD."""
+    return _XML_ILLEGAL.sub("\ufffd", text)
+
+
+def _table(doc, rows: list, widths: tuple, text_width_mm: float, ids: dict) -> None:
+    """A bordered table, written as WordprocessingML in one go (python-docx's cell API is slow):
+    column widths in the grid and on every cell, the header row repeated on each page."""
+    from xml.sax.saxutils import escape
+
+    from lxml import etree
     ncols = len(rows[0])
-    table = doc.add_table(rows=len(rows), cols=ncols)
-    table.style = "Table Grid"
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
     total = sum(widths) or ncols
-    col_mm = [text_width_mm * w / total for w in (widths or (1,) * ncols)]
-    for ri, row in enumerate(rows):
-        cells = table.rows[ri].cells
+    twips = [round(text_width_mm * w / total / 25.4 * 1440) for w in (widths or (1,) * ncols)]
+    border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+                     for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    out = [f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
+           f'<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type="fixed"/>'
+           '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+           '</w:tblPr><w:tblGrid>']
+    out += [f'<w:gridCol w:w="{t}"/>' for t in twips]
+    out.append("</w:tblGrid>")
+    for ri, values in enumerate(rows):
+        out.append("<w:tr>" + ('<w:trPr><w:tblHeader/></w:trPr>' if ri == 0 else ""))
         for ci in range(ncols):
-            cell = cells[ci]
-            cell.width = Mm(col_mm[ci])
-            value = row[ci] if ci < len(row) else ""
-            lines = str(value).split("\n")
-            first = cell.paragraphs[0]
-            for li, line in enumerate(lines):
-                p = first if li == 0 else cell.add_paragraph()
-                r = p.add_run(line)
-                _fonts(r, H1_FONT if ri == 0 else TABLE_FONT, TABLE_PT, bold=False)
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER if (ri == 0 or len(line) <= 12) else WD_ALIGN_PARAGRAPH.LEFT
-                p.paragraph_format.space_before = p.paragraph_format.space_after = 0
-                p.paragraph_format.line_spacing = 1.0
-                _no_grid(p)
-    for ci, w in enumerate(col_mm):
-        table.columns[ci].width = Mm(w)
+            value = str(values[ci]) if ci < len(values) else ""
+            style = ids["ZP Head Cell" if ri == 0 else ("ZP Cell" if len(value) <= 12 else "ZP Cell Left")]
+            out.append(f'<w:tc><w:tcPr><w:tcW w:w="{twips[ci]}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>')
+            for line in value.split("\n"):
+                run = f'<w:r><w:t xml:space="preserve">{escape(xml_safe(line))}</w:t></w:r>' if line else ""
+                out.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{run}</w:p>')
+            out.append("</w:tc>")
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    tbl = etree.fromstring("".join(out))
+    body = doc.element.body
+    body.insert(len(body) - 1 if body[-1].tag.endswith("sectPr") else len(body), tbl)
 
 
 def build_document(report: Report):
     from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Mm
 
     doc = Document()
@@ -174,20 +218,20 @@ def build_document(report: Report):
     doc.core_properties.author = report.unit or "ziping"
     doc.core_properties.subject = "绩效自评报告"
 
-    _para(doc, report.title, TITLE_FONT, TITLE_PT, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, indent=False,
-          exact=None, highlight_blanks=False)
-    _para(doc, "", BODY_FONT, BODY_PT, indent=False)
+    ids = _add_styles(doc)
+    _para(doc, report.title, ids["ZP Title"], highlight_blanks=False)
+    _para(doc, "", ids["ZP Body"])
     for sec in report.sections:
-        _para(doc, sec.title, H1_FONT, BODY_PT)
+        _para(doc, sec.title, ids["ZP H1"])
         for block in sec.items():
             if block.kind == "h2":
-                _para(doc, block.text, H2_FONT, BODY_PT)
+                _para(doc, block.text, ids["ZP H2"])
             elif block.kind == "table":
-                _table(doc, block.rows, block.widths, text_width)
+                _table(doc, block.rows, block.widths, text_width, ids)
             else:
                 for line in block.text.split("\n"):
                     if line.strip():
-                        _para(doc, line.strip(), BODY_FONT, BODY_PT)
+                        _para(doc, line.strip(), ids["ZP Body"])
     return doc
 
 

@@ -101,6 +101,15 @@ def _lines_flowable():
     return Lines
 
 
+def _cell(text: str, width: float, font: str, style):
+    """A table cell: the plain string when it fits on one line (fast), else a wrapping Paragraph."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.platypus import Paragraph
+    if "\n" not in text and stringWidth(text, font, TABLE_PT) <= width:
+        return text
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
 def build_story(report: Report, body: str, title: str, width: float) -> list:
     from reportlab.lib import colors
     from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
@@ -119,12 +128,13 @@ def build_story(report: Report, body: str, title: str, width: float) -> list:
             elif block.kind == "table":
                 total = sum(block.widths) or len(block.rows[0])
                 widths = [width * w / total for w in (block.widths or (1,) * len(block.rows[0]))]
-                data = [[Paragraph(escape(str(v)).replace("\n", "<br/>"),
-                                   cell if (ri == 0 or len(str(v)) <= 12) else cell_left) for v in row]
-                        for ri, row in enumerate(block.rows)]
+                data = [[_cell(str(v), widths[ci] - 4, body, cell if (ri == 0 or len(str(v)) <= 12) else cell_left)
+                         for ci, v in enumerate(row)] for ri, row in enumerate(block.rows)]
                 t = Table(data, colWidths=widths, repeatRows=1)
                 t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-                                       ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                                       ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+                                       ("FONTNAME", (0, 0), (-1, -1), body), ("FONTSIZE", (0, 0), (-1, -1), TABLE_PT),
+                                       ("LEADING", (0, 0), (-1, -1), TABLE_PT * 1.35),
                                        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
                 story += [Spacer(1, 4), t, Spacer(1, 6)]
             else:
