@@ -233,3 +233,16 @@ def summarize(forms, year: int | None = None, unit: str | None = None, scores: l
     return Summary(year=year, unit=unit, rows=rows, initial=initial, budget=budget, executed=executed,
                    rate=rate, weighted_mean=weighted, plain_mean=plain, grades=grades,
                    scored_count=len(scored), below=sum(r.below for r in rows))
+
+
+INCOMPLETE, HAS_ERRORS, READY = "未完成", "有错误", "可提交"
+
+
+def form_state(scores: Scores) -> str:
+    """有错误 when any error is left; 未完成 when a finding still asks for something to be filled
+    in (请填写…); else 可提交."""
+    if any(f.level == "error" for f in scores.findings):
+        return HAS_ERRORS
+    if any("请填写" in f.message for f in scores.findings):
+        return INCOMPLETE
+    return READY

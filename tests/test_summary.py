@@ -150,3 +150,12 @@ def test_summary_xlsx_and_pdf(tmp_path):
     text = squash(pdf_text(tmp_path / "s.pdf"))
     for needed in ("绩效自评结果汇总表", "合计", "94.25", "不计分", "85.11%", "单位负责人"):
         assert needed in text
+
+
+def test_form_state():
+    from core.summary import HAS_ERRORS, INCOMPLETE, READY, form_state
+    central, zongzhi, _ = sample_unit()
+    assert form_state(evaluate(central)) == READY
+    assert form_state(evaluate(zongzhi)) == HAS_ERRORS
+    central.set("goals.0.indicators.0.actual", "")           # 请填写实际完成值 (a warning)
+    assert form_state(evaluate(central)) == INCOMPLETE

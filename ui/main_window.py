@@ -23,7 +23,7 @@ from core.templates import all_templates, get_template, template_ids
 from . import common
 from .editor import EditorWidget
 from .list_model import FormListModel
-from . import export_actions, wiring
+from . import export_actions, unit_view, wiring
 
 log = logging.getLogger("ziping")
 
@@ -143,6 +143,7 @@ class MainWindow(QMainWindow):
         self.reload()
         self.resize(1500, 900)
         wiring.install(self)        # 帮助 menu, icon, read-only store, the size and place of last time
+        unit_view.install(self)     # 单位汇总与报告 (Ctrl+U): a unit's year, its 汇总表, reports, 报送材料
 
     # ------------------------------------------------------------ actions
     def _make_actions(self) -> None:
