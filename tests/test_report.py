@@ -220,3 +220,20 @@ def test_report_pdf_says_the_same(tmp_path):
     text = squash(pdf_text(tmp_path / "r.pdf"))
     for block_text in (report.title, "综合得分94.25分", "【请填写：组织实施情况", "—1—", "合计"):
         assert squash(block_text) in text
+
+
+def test_pdf_line_breaking_keeps_punctuation_and_numbers():
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from core.export.faces import faces
+    from core.export.report_pdf import NO_START, break_text
+    body, _ = faces()
+    text = "产出指标共 5 项，完成 4 项，得分 48.00 分（满分 50 分）。预算执行率 85.11%，差异原因：“单位用其它资金弥补”。" * 3
+    for width in (16 * 12, 16 * 17, 16 * 20, 16 * 28):
+        lines = break_text(text, body, 16, width)
+        assert "".join(line for _, line in lines) == text
+        for off, line in lines:
+            assert line[0] not in NO_START
+            assert stringWidth(line[:-1], body, 16) <= width           # at most one mark hangs
+        joined = [line for _, line in lines]
+        assert not any(a[-1].isdigit() and b[0].isdigit() for a, b in zip(joined, joined[1:]))

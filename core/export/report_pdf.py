@@ -38,8 +38,16 @@ def break_text(text: str, font: str, size: float, width: float, first_indent: fl
                 break
             w += cw
             i += 1
-        while i < n and text[i] in NO_START:       # hang closing punctuation
-            i += 1
+        j = i
+        while j < n and text[j] in NO_START:
+            j += 1
+        if j - i <= 1:
+            i = j                                   # one closing mark may hang in the margin
+        else:                                       # more: the last character goes down with them
+            k = i
+            while k > start + 1 and text[k] in NO_START:
+                k -= 1
+            i = k
         if i < n and i - 1 > start and text[i - 1] in NO_END:
             i -= 1
         if i < n and _wordy(text[i - 1]) and _wordy(text[i]):    # keep 85.11% and 20 whole
