@@ -44,12 +44,13 @@ def screenshot(out: Path) -> None:
         for f in sample_unit():
             store.create(f.data, form_summary(f))
         w = MainWindow(store)
-        w.resize(1280, 560)
+        w.resize(1100, 430)
         w.show()
         w.act_unit_view.trigger()
         w.unit_view.choose(2022, UNIT)
+        w.statusBar().clearMessage()
         app.processEvents()
-        w.grab().scaled(960, 420).save(str(out))
+        w.grab().save(str(out))
         w.close()
         store.close()
 
