@@ -166,3 +166,21 @@ def test_export_dialog_writes_a_folder(window, tmp_path, monkeypatch):
     monkeypatch.setattr(unit_view, "show_done", lambda parent, msg, folder: None)
     view.export_button.click()
     assert (tmp_path / NAME).is_dir() and len(list((tmp_path / NAME).iterdir())) == 16
+
+
+from tests.test_export_question import _stop_pollers, answer_when_asked, click_item  # noqa: E402,F401
+
+
+def test_the_real_question_lists_the_errors_and_a_click_opens_the_cell(window, tmp_path, qtbot, monkeypatch):
+    view = _open_view(window)
+    monkeypatch.setattr(unit_view, "show_done", lambda parent, msg, folder: None)
+    out = tmp_path / "out"
+    out.mkdir()
+    seen = answer_when_asked(qtbot, lambda dlg: click_item(qtbot, dlg.tree, dlg.finding_items()[0]))
+    assert view.export_package(str(out), as_zip=False) is None
+    assert list(out.iterdir()) == []
+    assert len(seen) == 1 and any("30.64" in line for line in seen[0])
+    ed = window.current_editor()
+    assert ed is not None and ed.session.form_id == view.entries[1].ref
+    cell = ed.model.cell_at(ed.view.currentIndex().row(), ed.view.currentIndex().column())
+    assert cell.key == "header.填报日期"

@@ -150,10 +150,11 @@ def _table(parent, headers) -> QTableWidget:
 class UnitView(QWidget):
     """One unit's year: its forms, the 汇总表, the reports, and 导出报送材料."""
 
-    def __init__(self, store, parent=None, open_form=None):
+    def __init__(self, store, parent=None, open_form=None, show_cell=None):
         super().__init__(parent)
         self.store = store
         self.open_form = open_form
+        self.show_cell = show_cell
         self.entries: list[Entry] = []
         self._units: dict[int, list[str]] = {}
 
@@ -330,6 +331,9 @@ class UnitView(QWidget):
         return None
 
     def _open_cell(self, form_ref, where: str) -> None:
+        if self.show_cell is not None:
+            self.show_cell(form_ref, where)
+            return
         ed = self.open_form(form_ref) if self.open_form is not None else None
         if ed is not None and where and hasattr(ed, "focus_path"):
             ed.focus_path(where)
@@ -396,7 +400,7 @@ class UnitView(QWidget):
 def show_unit_view(window) -> UnitView:
     view = getattr(window, "unit_view", None)
     if view is None or window.tabs.indexOf(view) < 0:
-        view = UnitView(window.store, window, open_form=window.open_form)
+        view = UnitView(window.store, window, open_form=window.open_form, show_cell=getattr(window, "show_cell", None))
         window.unit_view = view
         window.tabs.addTab(view, "单位汇总与报告")
         row = window._selected_row() if hasattr(window, "_selected_row") else None
