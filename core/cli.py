@@ -92,9 +92,9 @@ def cmd_package(args) -> int:
             raise CliError(f"表单库中没有 {args.year} 年度“{args.unit}”的表")
         pkg = make_package(entries, args.year, args.unit.strip(), unit_edits)
     missing = check_glyphs(pkg)
-    if missing and not args.force:
+    if missing and not args.allow_missing_glyphs:
         raise CliError("PDF 字体中没有以下字符：" + "；".join(f"{t}：{c}" for t, c in missing)
-                       + "。加 --force 仍然导出（这些字将印成“□”）")
+                       + "。加 --allow-missing-glyphs 仍然导出（这些字将印成“□”）")
     for title, _ref, errors in problems(pkg.entries):
         sys.stderr.write(f"提示：“{title}”还有 {len(errors)} 处错误：" + "；".join(f.message for f in errors[:3])
                          + ("……" if len(errors) > 3 else "") + "\n")
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--db", default=argparse.SUPPRESS, help="表单库文件（SQLite）")
     k.add_argument("--year", type=int, help="年度，如 2022")
     k.add_argument("--unit", help="单位名称，与表中的实施单位/单位名称一致")
-    k.add_argument("--force", action="store_true", help="PDF 字体缺字时仍然导出")
+    k.add_argument("--allow-missing-glyphs", action="store_true", help="PDF 字体缺字时仍然导出（缺的字印成“□”）")
     k.set_defaults(func=cmd_package)
     return p
 

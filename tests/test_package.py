@@ -127,3 +127,15 @@ def test_cli_package_refuses_mixed_units_and_empty_store(tmp_path):
     assert p.returncode == 2 and "没有" in p.stderr
     p = run("package", "-o", str(tmp_path / "nowhere"), str(a))
     assert p.returncode == 2 and "不存在" in p.stderr
+
+
+def test_cli_package_missing_glyphs(tmp_path):
+    f = sample_unit()[0]
+    f.header["项目名称"] = "社会治安综合治理专项经费\U000f0000"        # a private-use character no font has
+    dump(f, tmp_path / "a.json")
+    out = tmp_path / "out"
+    out.mkdir()
+    p = run("package", "-o", str(out), str(tmp_path / "a.json"))
+    assert p.returncode == 2 and "--allow-missing-glyphs" in p.stderr and list(out.iterdir()) == []
+    p = run("package", "-o", str(out), "--allow-missing-glyphs", str(tmp_path / "a.json"))
+    assert p.returncode == 0, p.stderr

@@ -237,3 +237,26 @@ def test_pdf_line_breaking_keeps_punctuation_and_numbers():
             assert stringWidth(line[:-1], body, 16) <= width           # at most one mark hangs
         joined = [line for _, line in lines]
         assert not any(a[-1].isdigit() and b[0].isdigit() for a, b in zip(joined, joined[1:]))
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_every_figure_of_generated_reports_is_the_forms(seed):
+    from tests.test_summary import _generated
+    forms, _ = _generated(6, seed)
+    for form in forms:
+        scores = evaluate(form)
+        text = build_report(form).text()
+        from_texts = set()
+        for s in _strings(form.data):
+            from_texts |= _numbers(s)
+        assert not _numbers(text) - computed_figures(form, scores) - from_texts
+    unit = build_unit_report(forms)
+    s = summarize(forms)
+    allowed = {fmt_amount(x) for x in (s.budget, s.executed)} | {fmt_rate(s.rate).rstrip("%")}
+    allowed |= {fmt2(x) for x in (s.weighted_mean, s.plain_mean) if x is not None} | {"2022"}
+    allowed |= {str(n) for n in range(0, 13)}
+    for form in forms:
+        allowed |= computed_figures(form, evaluate(form))
+        for t in _strings(form.data):
+            allowed |= _numbers(t)
+    assert not _numbers(unit.text()) - allowed
