@@ -26,6 +26,13 @@ FOOTER_PT = 14        # 四号
 LINE_PT = 28.95       # 225 mm / 28 lines
 MARGINS_MM = (37, 35, 28, 26)     # top, bottom, left, right: a 156 × 225 mm text block
 BLANK_RE = re.compile(r"(【请填写：[^】]*】)")
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """Text as XML can hold it: characters XML forbids become U+FFFD."""
+    return _XML_ILLEGAL.sub("\ufffd", text)
 
 
 def _rfonts(rpr, east: str) -> None:
@@ -57,56 +64,52 @@ STYLES = (
 
 
 def _add_styles(doc) -> dict[str, str]:
-    from docx.enum.style import WD_STYLE_TYPE
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-    aligns = {"center": WD_ALIGN_PARAGRAPH.CENTER, "left": WD_ALIGN_PARAGRAPH.LEFT,
-              "justify": WD_ALIGN_PARAGRAPH.JUSTIFY, None: None}
-    ids = {}
+    """Add the paragraph styles (written as XML in one go); returns {name: style id}."""
+    from lxml import etree
+    jc = {"center": "center", "left": "left", "justify": "both", None: None}
+    ids, parts = {}, []
     for name, east, size, bold, align, indent, exact, grid in STYLES:
-        st = doc.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        st.base_style = doc.styles["Normal"]
-        st.font.name = LATIN_FONT
-        st.font.size = Pt(size)
-        st.font.bold = bold
-        _rfonts(st.element.get_or_add_rPr(), east)
-        pf = st.paragraph_format
-        pf.space_before = pf.space_after = Pt(0)
-        if aligns[align] is not None:
-            pf.alignment = aligns[align]
+        sid = name.replace(" ", "")
+        ids[name] = sid
+        ppr = ("" if grid else '<w:snapToGrid w:val="0"/>')
+        ppr += (f'<w:spacing w:before="0" w:after="0" w:line="{round(exact * 20)}" w:lineRule="exact"/>' if exact
+                else '<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>')
         if indent:
-            pf.first_line_indent = Pt(size * 2)
-        if exact:
-            pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-            pf.line_spacing = Pt(exact)
-        else:
-            pf.line_spacing = 1.0
-        if not grid:          # table text is set solid, not on the page's 28-line grid
-            snap = OxmlElement("w:snapToGrid")
-            snap.set(qn("w:val"), "0")
-            st.element.get_or_add_pPr().insert(0, snap)
-        ids[name] = st.style_id
+            ppr += f'<w:ind w:firstLine="{round(size * 2 * 20)}"/>'
+        if jc[align]:
+            ppr += f'<w:jc w:val="{jc[align]}"/>'
+        rpr = (f'<w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" w:eastAsia="{east}" w:hint="eastAsia"/>'
+               + ("<w:b/><w:bCs/>" if bold else "") + f'<w:sz w:val="{round(size * 2)}"/><w:szCs w:val="{round(size * 2)}"/>')
+        parts.append(f'<w:style w:type="paragraph" w:customStyle="1" w:styleId="{sid}"><w:name w:val="{name}"/>'
+                     f'<w:basedOn w:val="Normal"/><w:qFormat/><w:pPr>{ppr}</w:pPr><w:rPr>{rpr}</w:rPr></w:style>')
+    root = etree.fromstring(f'<w:styles xmlns:w="{W_NS}">' + "".join(parts) + "</w:styles>")
+    styles = doc.styles.element
+    for child in list(root):
+        styles.append(child)
     return ids
 
 
-def _para(container, text: str, style_id: str, highlight_blanks: bool = True):
-    """A paragraph of a style given by its id (python-docx's lookup by name scans every style)."""
-    from docx.enum.text import WD_COLOR_INDEX
-    text = xml_safe(text)
-    if not highlight_blanks or "【请填写：" not in text:
-        p = container.add_paragraph(text)
-        p._p.style = style_id
-        return p
-    p = container.add_paragraph("")
-    p._p.style = style_id
-    for part in BLANK_RE.split(text):
-        if part:
-            run = p.add_run(part)
-            if BLANK_RE.fullmatch(part):
-                run.font.highlight_color = WD_COLOR_INDEX.YELLOW
-    return p
+def _para_xml(text: str, style_id: str, highlight_blanks: bool = True) -> str:
+    """One paragraph of a style (by its id) as WordprocessingML; marked blanks highlighted."""
+    from xml.sax.saxutils import escape
+    runs = []
+    for part in (BLANK_RE.split(text) if highlight_blanks else [text]):
+        if not part:
+            continue
+        mark = '<w:rPr><w:highlight w:val="yellow"/></w:rPr>' if highlight_blanks and BLANK_RE.fullmatch(part) else ""
+        runs.append(f'<w:r>{mark}<w:t xml:space="preserve">{escape(xml_safe(part))}</w:t></w:r>')
+    return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>{"".join(runs)}</w:p>'
+
+
+def _append_body(doc, parts: list[str]) -> None:
+    """Parse the body's paragraphs and tables in one go and put them before the section properties."""
+    from lxml import etree
+    root = etree.fromstring(f'<w:body xmlns:w="{W_NS}">' + "".join(parts) + "</w:body>")
+    body = doc.element.body
+    at = len(body) - 1 if len(body) and body[-1].tag.endswith("sectPr") else len(body)
+    for child in list(root):
+        body.insert(at, child)
+        at += 1
 
 
 def _page_number_footer(section) -> None:
@@ -152,27 +155,17 @@ def _grid(section) -> None:
     grid.set(qn("w:linePitch"), str(round(LINE_PT * 20)))
 
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_safe(text: str) -> str:
-    """Text as XML can hold it: characters XML forbids become U+FFFD."""
-    return _XML_ILLEGAL.sub("\ufffd", text)
-
-
-def _table(doc, rows: list, widths: tuple, text_width_mm: float, ids: dict) -> None:
+def _table_xml(rows: list, widths: tuple, text_width_mm: float, ids: dict) -> str:
     """A bordered table, written as WordprocessingML in one go (python-docx's cell API is slow):
     column widths in the grid and on every cell, the header row repeated on each page."""
     from xml.sax.saxutils import escape
 
-    from lxml import etree
     ncols = len(rows[0])
     total = sum(widths) or ncols
     twips = [round(text_width_mm * w / total / 25.4 * 1440) for w in (widths or (1,) * ncols)]
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    out = [f'<w:tbl xmlns:w="{W_NS}"><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
+    out = ['<w:tbl><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
            f'<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type="fixed"/>'
            '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
            '</w:tblPr><w:tblGrid>']
@@ -190,9 +183,7 @@ def _table(doc, rows: list, widths: tuple, text_width_mm: float, ids: dict) -> N
             out.append("</w:tc>")
         out.append("</w:tr>")
     out.append("</w:tbl>")
-    tbl = etree.fromstring("".join(out))
-    body = doc.element.body
-    body.insert(len(body) - 1 if body[-1].tag.endswith("sectPr") else len(body), tbl)
+    return "".join(out)
 
 
 def build_document(report: Report):
@@ -219,19 +210,17 @@ def build_document(report: Report):
     doc.core_properties.subject = "绩效自评报告"
 
     ids = _add_styles(doc)
-    _para(doc, report.title, ids["ZP Title"], highlight_blanks=False)
-    _para(doc, "", ids["ZP Body"])
+    parts = [_para_xml(report.title, ids["ZP Title"], highlight_blanks=False), _para_xml("", ids["ZP Body"])]
     for sec in report.sections:
-        _para(doc, sec.title, ids["ZP H1"])
+        parts.append(_para_xml(sec.title, ids["ZP H1"]))
         for block in sec.items():
             if block.kind == "h2":
-                _para(doc, block.text, ids["ZP H2"])
+                parts.append(_para_xml(block.text, ids["ZP H2"]))
             elif block.kind == "table":
-                _table(doc, block.rows, block.widths, text_width, ids)
+                parts.append(_table_xml(block.rows, block.widths, text_width, ids))
             else:
-                for line in block.text.split("\n"):
-                    if line.strip():
-                        _para(doc, line.strip(), ids["ZP Body"])
+                parts += [_para_xml(line.strip(), ids["ZP Body"]) for line in block.text.split("\n") if line.strip()]
+    _append_body(doc, parts)
     return doc
 
 
