@@ -148,8 +148,24 @@ def plan(pkg: Package) -> list[tuple[str, str, object]]:
     return out
 
 
-def write_files(pkg: Package, folder: Path, progress=None, allow_missing: bool = True) -> list[str]:
-    """Write every file of the package into ``folder`` (which exists); returns the names."""
+def _write_new(path: Path, writer, durable: bool) -> None:
+    """Write a new file of the package's temp folder: no temp file and rename of its own (the
+    folder is renamed into place as a whole); flushed to disk when ``durable``."""
+    try:
+        writer(path)
+        if durable:
+            with open(path, "rb+") as fh:
+                os.fsync(fh.fileno())
+    except OSError as e:
+        if isinstance(e, WriteError):
+            raise
+        raise WriteError(explain(e, path)) from None
+
+
+def write_files(pkg: Package, folder: Path, progress=None, allow_missing: bool = True,
+                durable: bool = True) -> list[str]:
+    """Write every file of the package into ``folder`` (a new, empty folder); returns the names.
+    ``durable=False`` skips flushing the 汇总表 and reports to disk (the members of a .zip)."""
     from .export import export_form
     from .export.report_docx import write_report_docx
     from .export.report_pdf import write_report_pdf
@@ -157,15 +173,13 @@ def write_files(pkg: Package, folder: Path, progress=None, allow_missing: bool =
     from .export.summary_xlsx import write_summary_xlsx
 
     items = plan(pkg)
-    names: list[str] = []
     summary = summarize([e.form for e in pkg.entries], pkg.year, pkg.unit, [e.scores for e in pkg.entries])
-    for i, (stem, kind, e) in enumerate(items):
-        if progress:
-            progress(i, len(items), stem)
+
+    def write(item) -> list[str]:
+        stem, kind, e = item
         if kind == "table":
             export_form(e.form, xlsx=folder / f"{stem}.xlsx", pdf=folder / f"{stem}.pdf", allow_missing=allow_missing)
-            names += [f"{stem}.xlsx", f"{stem}.pdf"]
-            continue
+            return [f"{stem}.xlsx", f"{stem}.pdf"]
         if kind == "summary":
             writers = ((".xlsx", lambda p: write_summary_xlsx(summary, p)), (".pdf", lambda p: write_summary_pdf(summary, p)))
         else:
@@ -174,13 +188,19 @@ def write_files(pkg: Package, folder: Path, progress=None, allow_missing: bool =
                       if kind == "unit-report" else build_report(e.form, e.edits, e.scores))
             writers = ((".docx", lambda p, r=report: write_report_docx(r, p)),
                        (".pdf", lambda p, r=report: write_report_pdf(r, p)))
-        for ext, write in writers:
-            atomic_write_with(folder / f"{stem}{ext}", write)
-            names.append(f"{stem}{ext}")
+        for ext, writer in writers:
+            _write_new(folder / f"{stem}{ext}", writer, durable)
+        return [f"{stem}{ext}" for ext, _w in writers]
+
+    results: list = []
+    for i, item in enumerate(items):
+        if progress:
+            progress(i, len(items), item[0])
+        results.append(write(item))
     if progress:
         progress(len(items), len(items), "")
-    pkg.files = names
-    return names
+    pkg.files = [name for names in results for name in names]
+    return pkg.files
 
 
 def check_glyphs(pkg: Package) -> list[tuple[str, str]]:
@@ -210,7 +230,7 @@ def write_package(pkg: Package, out_dir, *, as_zip: bool = False, progress=None,
     try:
         inner = work / pkg.name
         inner.mkdir()
-        write_files(pkg, inner, progress, allow_missing)
+        write_files(pkg, inner, progress, allow_missing, durable=not as_zip)
         if as_zip:
             def write_zip(tmp):
                 with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -218,7 +238,9 @@ def write_package(pkg: Package, out_dir, *, as_zip: bool = False, progress=None,
                         zf.write(inner / name, f"{pkg.name}/{name}")
             atomic_write_with(target, write_zip)
         else:
+            _sync_dir(inner)
             _replace_folder(inner, target, work)
+            _sync_dir(out_dir)
     except OSError as e:
         if isinstance(e, WriteError):
             raise
@@ -226,6 +248,22 @@ def write_package(pkg: Package, out_dir, *, as_zip: bool = False, progress=None,
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def _sync_dir(folder: Path) -> None:
+    """Flush a folder's entries to disk (POSIX; Windows has no such call and needs none)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _replace_folder(new: Path, target: Path, work: Path) -> None:
