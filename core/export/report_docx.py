@@ -24,7 +24,12 @@ TITLE_PT = 22         # 二号
 TABLE_PT = 10.5       # 五号
 FOOTER_PT = 14        # 四号
 LINE_PT = 28.95       # 225 mm / 28 lines
-MARGINS_MM = (37, 35, 28, 26)     # top, bottom, left, right: a 156 × 225 mm text block
+CHARS_PER_LINE = 28
+# top, bottom, left, right.  The text block is 28 characters of 三号 wide (448 pt, 158 mm: GB/T 9704
+# asks 156 mm and 28 characters a line, which Word meets by narrowing its character grid, a grid
+# LibreOffice lays out differently), 225 mm high (28 lines of 28.95 pt).
+LEFT_TWIPS, RIGHT_TWIPS = 1531, 1415            # 27.0 mm + 24.96 mm; A4 is 11906 twips wide
+MARGINS_MM = (37, 35, LEFT_TWIPS * 25.4 / 1440, RIGHT_TWIPS * 25.4 / 1440)
 BLANK_RE = re.compile(r"(【请填写：[^】]*】)")
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -188,14 +193,14 @@ def _table_xml(rows: list, widths: tuple, text_width_mm: float, ids: dict) -> st
 
 def build_document(report: Report):
     from docx import Document
-    from docx.shared import Mm
+    from docx.shared import Mm, Twips
 
     doc = Document()
     section = doc.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
     top, bottom, left, right = MARGINS_MM
     section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
-    section.left_margin, section.right_margin = Mm(left), Mm(right)
+    section.left_margin, section.right_margin = Twips(LEFT_TWIPS), Twips(RIGHT_TWIPS)
     section.footer_distance = Mm(28 - 7)
     _grid(section)
     _page_number_footer(section)

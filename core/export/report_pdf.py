@@ -6,7 +6,7 @@ from xml.sax.saxutils import escape
 
 from ..report import Report
 from .faces import faces
-from .report_docx import BLANK_RE, BODY_PT, LINE_PT, MARGINS_MM, TABLE_PT, TITLE_PT
+from .report_docx import BLANK_RE, BODY_PT, CHARS_PER_LINE, LINE_PT, MARGINS_MM, TABLE_PT, TITLE_PT
 
 
 def _style(font: str, size: float, leading: float, align: int = 0, indent: float = 0):
@@ -56,8 +56,10 @@ def break_text(text: str, font: str, size: float, width: float, first_indent: fl
                 k -= 1
             if k > start:
                 i = k
-        lines.append((start, text[start:i]))
+        lines.append((start, text[start:i].rstrip(" ")))
         start = i
+        while lines and start < n and text[start] == " ":      # a line never starts with a space
+            start += 1
     return lines or [(0, "")]
 
 
@@ -167,10 +169,15 @@ def write_report_pdf(report: Report, path) -> None:
         canvas.drawCentredString(A4[0] / 2, (bottom - 14) * mm, f"— {doc.page} —")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=left * mm, rightMargin=right * mm,
+    width = CHARS_PER_LINE * BODY_PT                  # 28 characters of 三号, as in the Word file
+    # platypus frames pad their text by 6 pt on each side; 0.01 pt of slack so that a line of exactly
+    # 28 characters does not wrap on a rounding error
+    pad = 6
+    doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=left * mm - pad,
+                            rightMargin=A4[0] - left * mm - width - pad - 0.01,
                             topMargin=top * mm, bottomMargin=bottom * mm, title=report.title,
                             author=report.unit or "ziping", subject="绩效自评报告")
-    doc.build(build_story(report, body, title, A4[0] - (left + right) * mm), onFirstPage=footer, onLaterPages=footer)
+    doc.build(build_story(report, body, title, width), onFirstPage=footer, onLaterPages=footer)
 
 
 __all__ = ["write_report_pdf"]
