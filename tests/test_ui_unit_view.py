@@ -164,7 +164,9 @@ def test_export_dialog_writes_a_folder(window, tmp_path, monkeypatch):
     monkeypatch.setattr(unit_view, "confirm", lambda parent, found, open_cell: True)
     monkeypatch.setattr(unit_view, "choose_target", lambda parent, start: (str(tmp_path), False))
     monkeypatch.setattr(unit_view, "show_done", lambda parent, msg, folder: None)
-    view.export_button.click()
+    window.tabs.setCurrentIndex(0)
+    window.act_export_package.trigger()                 # 文件 → 导出报送材料…
+    assert window.tabs.currentWidget() is view
     assert (tmp_path / NAME).is_dir() and len(list((tmp_path / NAME).iterdir())) == 16
 
 

@@ -419,9 +419,23 @@ def install(window) -> QAction:
     act.setStatusTip(act.toolTip())
     act.triggered.connect(lambda: show_unit_view(window))
     window.act_unit_view = act
+    package = QAction("导出报送材料…", window)
+    package.setToolTip("把一个单位一个年度的全部表、汇总表和自评报告写入一个文件夹或 .zip")
+    package.setStatusTip(package.toolTip())
+    package.triggered.connect(lambda: show_unit_view(window).export_dialog())
+    window.act_export_package = package
     for a in window.menuBar().actions():
         if a.menu() is not None and a.text().startswith("视图"):
             a.menu().addAction(act)
+        if a.menu() is not None and a.text().startswith("文件"):
+            menu = a.menu()
+            after = getattr(window, "act_export_batch", None)
+            actions = menu.actions()
+            i = actions.index(after) if after in actions else -1
+            if 0 <= i < len(actions) - 1:
+                menu.insertAction(actions[i + 1], package)
+            else:
+                menu.addAction(package)
     tb = window.findChild(QToolBar, "mainToolbar")
     if tb is not None:
         tb.addSeparator()
