@@ -21,7 +21,6 @@ from .summary import (GRADES, Shortfall, Summary, amount, evaluate, fmt_amount, 
                       shortfalls, summarize, unit_of)
 
 BLANK = "【请填写：{}】"
-NUMERALS = "一二三四五六七八九十"
 
 # The sections of a project report and the prompt of each free text (empty: no prompt needed).
 PROJECT_SECTIONS = (
@@ -40,6 +39,17 @@ PROMPTS = {
     "other": "其他需要说明的问题及结果应用情况；如无，请写“无”",
 }
 UNIT_PROMPTS = dict(PROMPTS, basic="单位概况，如主要职能、机构设置、人员情况等")
+
+
+def cn_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 21 → 二十一 (headings （一）…（九十九）); larger as digits."""
+    if not 1 <= n <= 99:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    digits = "一二三四五六七八九"
+    if tens == 0:
+        return digits[ones - 1]
+    return ("" if tens == 1 else digits[tens - 1]) + "十" + (digits[ones - 1] if ones else "")
 
 
 def blank(what: str) -> str:
@@ -111,7 +121,7 @@ def _sections(spec, blocks: dict, defaults: dict, edits: dict | None, text_at: d
         default = defaults.get(key, "")
         given = edits.get(key)
         edited = isinstance(given, str)
-        out.append(Section(key, f"{NUMERALS[i]}、{title}", blocks.get(key, []), default,
+        out.append(Section(key, f"{cn_number(i + 1)}、{title}", blocks.get(key, []), default,
                            given if edited else default, edited, (text_at or {}).get(key)))
     return out
 
@@ -359,7 +369,7 @@ def build_unit_report(forms, edits: dict | None = None, *, year: int | None = No
     summary = summarize(forms, year, unit, scores)
     goals, problems, measures = [], [], []
     for i, (row, form, sc) in enumerate(zip(summary.rows, forms, scores)):
-        head = f"（{NUMERALS[i] if i < 10 else i + 1}）{row.name}"
+        head = f"（{cn_number(i + 1)}）{row.name}"
         below = shortfalls(form, sc)
         goals += [Block("h2", head), Block("p", score_sentence(row.name, sc)), Block("p", funds_sentence(form, sc))]
         goals += [Block("p", s) for s in block_sentences(form, sc, below)]

@@ -262,3 +262,8 @@ def test_every_figure_of_generated_reports_is_the_forms(seed):
         for t in _strings(form.data):
             allowed |= _numbers(t)
     assert not _numbers(unit.text()) - allowed
+
+
+def test_chinese_heading_numbers():
+    from core.report import cn_number
+    assert [cn_number(n) for n in (1, 9, 10, 11, 20, 21, 40, 99)] == ["一", "九", "十", "十一", "二十", "二十一", "四十", "九十九"]
