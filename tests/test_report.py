@@ -267,3 +267,37 @@ def test_every_figure_of_generated_reports_is_the_forms(seed):
 def test_chinese_heading_numbers():
     from core.report import cn_number
     assert [cn_number(n) for n in (1, 9, 10, 11, 20, 21, 40, 99)] == ["一", "九", "十", "十一", "二十", "二十一", "四十", "九十九"]
+
+
+def _literal_chars() -> set[str]:
+    """Every character of the string literals of core/report.py and core/summary.py: the fixed
+    words the builder may add around the forms' own texts and figures."""
+    import ast
+    from pathlib import Path
+    chars: set[str] = set()
+    for name in ("report.py", "summary.py"):
+        tree = ast.parse((Path(__file__).resolve().parent.parent / "core" / name).read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                chars |= set(node.value)
+    return chars
+
+
+@pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.stem)
+def test_no_sentence_says_more_than_the_form(path):
+    form = sample(path.name)
+    report = build_report(form)
+    texts = sorted({s.strip() for s in _strings(form.data) if s.strip()}, key=len, reverse=True)
+    vocabulary = _literal_chars()
+    for sec in report.sections:
+        for block in sec.blocks:
+            if block.kind == "table":
+                rest = "\n".join(c for row in block.rows[1:] for c in row)
+            else:
+                rest = re.sub(r"【请填写：[^】]*】", "", block.text)
+            for t in texts:
+                rest = rest.replace(t, "")
+                rest = rest.replace(" ".join(t.split()), "")
+            rest = NUMBER.sub("", rest)
+            stray = set(rest) - vocabulary
+            assert not stray, (block.text, sorted(stray))
