@@ -275,8 +275,9 @@ def goal_blocks(form: Form) -> list[Block]:
         return [Block("p", "年度绩效目标：" + blank("年度绩效目标")), Block("p", "完成情况：" + blank("目标完成情况"))]
     for g in goals:
         title = _clean(g.get("title"))
-        lead = f"{title}：" if title and len(goals) > 1 else ""
-        planned = _clean(g.get("planned")) or blank("年度绩效目标")
+        planned = _clean(g.get("planned"))
+        lead = f"{title}：" if title and planned and len(goals) > 1 else ""
+        planned = planned or title or blank("年度绩效目标")
         achieved = _clean(g.get("achieved")) or blank("目标完成情况")
         out.append(Block("p", f"{lead}年度绩效目标：{planned}"))
         out.append(Block("p", f"完成情况：{achieved}"))
@@ -320,8 +321,8 @@ def build_report(form: Form, edits: dict | None = None, scores: Scores | None = 
     blocks = {"basic": basic, "funds": [funds_table(form, scores), Block("p", funds_sentence(form, scores))],
               "goals": goals, "problems": problems, "measures": measures}
     defaults = {k: blank(v) for k, v in PROMPTS.items()}
-    if dept and duty:
-        defaults["basic"] = ""
+    if dept:
+        defaults["basic"] = "" if duty else blank("部门概况，如主要职能、机构设置、人员情况等")
     if problems:
         defaults["problems"] = ""
     if measures:
