@@ -186,3 +186,13 @@ def test_the_real_question_lists_the_errors_and_a_click_opens_the_cell(window, t
     assert ed is not None and ed.session.form_id == view.entries[1].ref
     cell = ed.model.cell_at(ed.view.currentIndex().row(), ed.view.currentIndex().column())
     assert cell.key == "header.填报日期"
+
+
+def test_text_typed_just_before_closing_is_kept(window):
+    view = _open_view(window)
+    view.tabs.setCurrentIndex(2)
+    view.unit_report.select_section("other")
+    view.unit_report.text.selectAll()
+    view.unit_report.text.insertPlainText("无")
+    window.close()                                     # before the save timer fires
+    assert load_texts(window.store, unit_key(2022, UNIT)) == {"other": "无"}
