@@ -2,6 +2,7 @@
 in the same page geometry (A4, 156 × 225 mm text block, 16 pt body on 28 lines, “— 1 —”)."""
 from __future__ import annotations
 
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from ..report import Report
@@ -24,16 +25,21 @@ def _wordy(ch: str) -> bool:
     return ch.isascii() and (ch.isalnum() or ch in ".,%")
 
 
+@lru_cache(maxsize=None)
+def char_width(ch: str, font: str, size: float) -> float:
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    return stringWidth(ch, font, size)
+
+
 def break_text(text: str, font: str, size: float, width: float, first_indent: float = 0) -> list[tuple[int, str]]:
     """Lines of a paragraph as (offset, text): greedy, closing punctuation never starts a line
     (it hangs in the margin), opening punctuation never ends one."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
     lines, start, n = [], 0, len(text)
     while start < n:
         avail = width - (first_indent if not lines else 0)
         w, i = 0.0, start
         while i < n:
-            cw = stringWidth(text[i], font, size)
+            cw = char_width(text[i], font, size)
             if w + cw > avail and i > start:
                 break
             w += cw
