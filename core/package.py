@@ -206,11 +206,15 @@ def write_files(pkg: Package, folder: Path, progress=None, allow_missing: bool =
 def check_glyphs(pkg: Package) -> list[tuple[str, str]]:
     """[(form title, characters)] the PDF font cannot draw."""
     from .export import missing_glyphs
+    from .export.faces import missing
     out = []
     for e in pkg.entries:
-        chars = "".join(dict.fromkeys(ch for _path, ch in missing_glyphs(e.form)))
+        chars = [ch for _path, ch in missing_glyphs(e.form)] + missing((e.edits or {}).values())
         if chars:
-            out.append((e.title, chars))
+            out.append((e.title, "".join(dict.fromkeys(chars))))
+    chars = missing((pkg.unit_edits or {}).values())
+    if chars:
+        out.append(("单位自评报告", "".join(chars)))
     return out
 
 

@@ -139,3 +139,10 @@ def test_cli_package_missing_glyphs(tmp_path):
     assert p.returncode == 2 and "--allow-missing-glyphs" in p.stderr and list(out.iterdir()) == []
     p = run("package", "-o", str(out), "--allow-missing-glyphs", str(tmp_path / "a.json"))
     assert p.returncode == 0, p.stderr
+
+
+def test_missing_glyphs_of_the_clerks_report_texts_are_found():
+    from core.package import check_glyphs
+    pkg = make_package([Entry(f, i, {"org": "好\U000f0001"}) for i, f in enumerate(sample_unit()[:1])],
+                       unit_edits={"other": "\U000f0002"})
+    assert check_glyphs(pkg) == [("社会治安综合治理专项经费", "\U000f0001"), ("单位自评报告", "\U000f0002")]
