@@ -227,8 +227,10 @@ def write_package(pkg: Package, out_dir, *, as_zip: bool = False, progress=None,
     if not pkg.entries:
         raise WriteError("没有可导出的表。")
     target = out_dir / (pkg.name + (".zip" if as_zip else ""))
+    _clean_stale_work(out_dir)
     try:
-        work = Path(tempfile.mkdtemp(prefix=f".{pkg.name}.", suffix=".tmp", dir=out_dir))
+        # A short hidden name: the files inside keep their full names within Windows' 260 characters.
+        work = Path(tempfile.mkdtemp(prefix=WORK_PREFIX, suffix=".tmp", dir=out_dir))
     except OSError as e:
         raise WriteError(explain(e, target)) from None
     try:
@@ -252,6 +254,21 @@ def write_package(pkg: Package, out_dir, *, as_zip: bool = False, progress=None,
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+WORK_PREFIX = ".package."
+STALE_SECONDS = 600
+
+
+def _clean_stale_work(out_dir: Path) -> None:
+    """Remove the temp folders of packages whose writing was killed (older than ten minutes)."""
+    import time
+    for p in out_dir.glob(f"{WORK_PREFIX}*.tmp"):
+        try:
+            if p.is_dir() and time.time() - p.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            pass
 
 
 def _sync_dir(folder: Path) -> None:

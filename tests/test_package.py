@@ -146,3 +146,18 @@ def test_missing_glyphs_of_the_clerks_report_texts_are_found():
     pkg = make_package([Entry(f, i, {"org": "好\U000f0001"}) for i, f in enumerate(sample_unit()[:1])],
                        unit_edits={"other": "\U000f0002"})
     assert check_glyphs(pkg) == [("社会治安综合治理专项经费", "\U000f0001"), ("单位自评报告", "\U000f0002")]
+
+
+def test_a_killed_package_leaves_a_hidden_folder_that_the_next_one_removes(tmp_path):
+    import os
+    import time
+    stale = tmp_path / ".package.abcd1234.tmp"
+    (stale / NAME).mkdir(parents=True)
+    (stale / NAME / "half.pdf").write_bytes(b"%PDF-1.4 half")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    fresh = tmp_path / ".package.efgh5678.tmp"          # another package being written right now
+    fresh.mkdir()
+    write_package(make_package([Entry(f) for f in sample_unit()]), tmp_path)
+    assert not stale.exists() and fresh.exists()
+    assert {p.name for p in tmp_path.iterdir()} == {NAME, fresh.name}
