@@ -51,6 +51,12 @@ def screenshot(out: Path) -> None:
         w.statusBar().clearMessage()
         app.processEvents()
         w.grab().save(str(out))
+        view = w.unit_view
+        view.tabs.setCurrentIndex(2)
+        view.unit_report.select_section("basic")
+        w.resize(1100, 520)
+        app.processEvents()
+        w.grab().save(str(out.with_name("screenshot-report-editor.png")))
         w.close()
         store.close()
 
