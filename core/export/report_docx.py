@@ -40,22 +40,6 @@ def xml_safe(text: str) -> str:
     return _XML_ILLEGAL.sub("\ufffd", text)
 
 
-def _rfonts(rpr, east: str) -> None:
-    from docx.oxml.ns import qn
-    rfonts = rpr.get_or_add_rFonts()
-    rfonts.set(qn("w:ascii"), LATIN_FONT)
-    rfonts.set(qn("w:hAnsi"), LATIN_FONT)
-    rfonts.set(qn("w:eastAsia"), east)
-    rfonts.set(qn("w:hint"), "eastAsia")
-
-
-def _fonts(run, east: str, size: float, bold: bool = False) -> None:
-    from docx.shared import Pt
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    _rfonts(run._element.get_or_add_rPr(), east)
-
-
 # Paragraph styles: (name, East-Asian font, size, bold, alignment, first-line indent, exact line, on grid)
 STYLES = (
     ("ZP Title", TITLE_FONT, TITLE_PT, True, "center", False, None, True),
@@ -117,34 +101,32 @@ def _append_body(doc, parts: list[str]) -> None:
         at += 1
 
 
-def _page_number_footer(section) -> None:
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    footer = section.footer
-    p = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+def _page_number_footer(doc) -> None:
+    """The footer “— 1 —”: a PAGE field between two dashes, centred, 四号 宋体.
 
-    def run(text: str = ""):
-        r = p.add_run(text)
-        _fonts(r, TITLE_FONT, FOOTER_PT)
-        return r
+    The footer part is made here rather than by python-docx's ``section.footer``, which reads a
+    template through a path (``docx/parts/../templates``) that does not exist in a frozen build."""
+    from docx.enum.section import WD_HEADER_FOOTER
+    from docx.opc.constants import CONTENT_TYPE as CT
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+    from docx.parts.hdrftr import FooterPart
 
-    run("— ")
-    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
-        r = run()
-        if kind:
-            fld = OxmlElement("w:fldChar")
-            fld.set(qn("w:fldCharType"), kind)
-            r._element.append(fld)
-        elif text == " PAGE ":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = text
-            r._element.append(instr)
-        else:
-            r.text = text
-    run(" —")
+    rpr = (f'<w:rPr><w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" w:eastAsia="{TITLE_FONT}" '
+           f'w:hint="eastAsia"/><w:sz w:val="{FOOTER_PT * 2}"/><w:szCs w:val="{FOOTER_PT * 2}"/></w:rPr>')
+    runs = (f'<w:r>{rpr}<w:t xml:space="preserve">— </w:t></w:r>'
+            f'<w:r>{rpr}<w:fldChar w:fldCharType="begin"/></w:r>'
+            f'<w:r>{rpr}<w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
+            f'<w:r>{rpr}<w:fldChar w:fldCharType="separate"/></w:r>'
+            f'<w:r>{rpr}<w:t>1</w:t></w:r>'
+            f'<w:r>{rpr}<w:fldChar w:fldCharType="end"/></w:r>'
+            f'<w:r>{rpr}<w:t xml:space="preserve"> —</w:t></w:r>')
+    xml = (f'<w:ftr xmlns:w="{W_NS}" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+           f'<w:p><w:pPr><w:jc w:val="center"/></w:pPr>{runs}</w:p></w:ftr>')
+    package = doc.part.package
+    part = FooterPart(package.next_partname("/word/footer%d.xml"), CT.WML_FOOTER, parse_xml(xml), package)
+    rid = doc.part.relate_to(part, RT.FOOTER)
+    doc.sections[0]._sectPr.add_footerReference(WD_HEADER_FOOTER.PRIMARY, rid)
 
 
 def _grid(section) -> None:
@@ -203,7 +185,7 @@ def build_document(report: Report):
     section.left_margin, section.right_margin = Twips(LEFT_TWIPS), Twips(RIGHT_TWIPS)
     section.footer_distance = Mm(28 - 7)
     _grid(section)
-    _page_number_footer(section)
+    _page_number_footer(doc)
     text_width = 210 - left - right
     normal = doc.styles["Normal"]
     normal.font.name = LATIN_FONT
