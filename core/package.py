@@ -97,8 +97,14 @@ def unit_entries_from_store(store, year: int, unit: str) -> list[Entry]:
     known = set(template_ids())
     rows = [r for r in store.list_forms(year=year) if (r.get("unit") or "").strip() == unit.strip()]
     rows.sort(key=lambda r: r["id"])
-    return [Entry(validate(store.get(r["id"]), known), r["id"], load_texts(store, form_key(r["id"])))
-            for r in rows]
+    out = []
+    for r in rows:
+        form = validate(store.get(r["id"]), known)
+        own = form.data.get("report")          # texts that came with a form file
+        edits = {k: v for k, v in own.items() if isinstance(v, str)} if isinstance(own, dict) else {}
+        edits.update(load_texts(store, form_key(r["id"])))
+        out.append(Entry(form, r["id"], edits))
+    return out
 
 
 def units_in_store(store) -> dict[int, list[str]]:

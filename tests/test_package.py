@@ -161,3 +161,14 @@ def test_a_killed_package_leaves_a_hidden_folder_that_the_next_one_removes(tmp_p
     write_package(make_package([Entry(f) for f in sample_unit()]), tmp_path)
     assert not stale.exists() and fresh.exists()
     assert {p.name for p in tmp_path.iterdir()} == {NAME, fresh.name}
+
+
+def test_report_texts_of_a_form_file_are_used_under_the_stores(tmp_path):
+    from core.package import unit_entries_from_store
+    f = sample_unit()[0]
+    f.data["report"] = {"org": "随表单文件带来的文字", "other": "无"}
+    with Store(tmp_path / "s.db") as store:
+        fid = store.create(f.data, form_summary(f))
+        save_text(store, form_key(fid), "other", "库中改过的文字")
+        (entry,) = unit_entries_from_store(store, 2022, UNIT)
+    assert entry.edits == {"org": "随表单文件带来的文字", "other": "库中改过的文字"}
