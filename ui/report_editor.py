@@ -105,7 +105,8 @@ class ReportEditor(QWidget):
         self.setEnabled(False)
 
     # ------------------------------------------------------------ loading
-    def set_report(self, build, key: str | None) -> None:
+    def set_report(self, build, key: str | None, base: dict | None = None) -> None:
+        """``base``: texts that came with the form (its file's ``report``), under the stored ones."""
         self.flush()
         self.build, self.key = build, key
         if build is None or key is None:
@@ -116,11 +117,11 @@ class ReportEditor(QWidget):
             self.heading.setText("")
             self.setEnabled(False)
             return
+        self.edits = dict(base or {})
         try:
-            self.edits = load_texts(self.store, key)
+            self.edits.update(load_texts(self.store, key))
         except StoreError as exc:
             common.show_error(self, str(exc))
-            self.edits = {}
         self.refresh()
         self.setEnabled(True)
 

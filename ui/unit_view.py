@@ -316,7 +316,8 @@ class UnitView(QWidget):
             return
         e = self.entries[row]
         self.project_label.setText(f"“{e.title}”的自评报告：")
-        self.project_report.set_report(lambda edits, e=e: build_report(e.form, edits, e.scores), form_key(e.ref))
+        self.project_report.set_report(lambda edits, e=e: build_report(e.form, edits, e.scores), form_key(e.ref),
+                                       e.edits)
 
     def selected_id(self) -> int | None:
         r = self.forms.currentRow()
