@@ -5,6 +5,7 @@
     python main.py score FORM.json      print the scored form as JSON
     python main.py export FORM.json --xlsx OUT.xlsx --pdf OUT.pdf
     python main.py import FILE.xlsx -o FORM.json
+    python main.py package -o DIR [--zip] (--db STORE --year 2022 --unit 单位 | FORM.json …)
 
 The Windows build has two programs: ziping.exe (windowed: no stdout or stderr, both None) and
 ziping-cli.exe (console).  A command given to ziping.exe is run in the console it was typed in
@@ -13,14 +14,15 @@ traceback.
 """
 import sys
 
-COMMANDS = {"score", "export", "import"}
+COMMANDS = {"score", "export", "import", "package"}
 CLI_EXE = "ziping-cli.exe"
 
 CLI_HINT = ("ziping.exe 是窗口程序，不能在命令行中输出结果。\n\n"
             f"请改用同一文件夹中的 {CLI_EXE}，例如在“命令提示符”中输入：\n"
             f"    {CLI_EXE} score 表单.json\n"
             f"    {CLI_EXE} export 表单.json --xlsx 表.xlsx --pdf 表.pdf\n"
-            f"    {CLI_EXE} import 表.xlsx -o 表单.json")
+            f"    {CLI_EXE} import 表.xlsx -o 表单.json\n"
+            f"    {CLI_EXE} package -o 文件夹 --year 2022 --unit 单位")
 
 
 def _no_streams() -> bool:

@@ -27,7 +27,7 @@ from .editor import EditorWidget
 from .list_model import MODIFIED_COLUMN, FormListModel
 from .new_form import NewFormDialog, prefill
 from .samples import sample_ids
-from . import export_actions, form_files, list_actions, wiring
+from . import export_actions, form_files, list_actions, unit_view, wiring
 
 __all__ = ["MainWindow", "NewFormDialog"]
 
@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.reload()
         self.resize(1500, 900)
         wiring.install(self)        # 帮助 menu, icon, read-only store, the size and place of last time
+        unit_view.install(self)     # 单位汇总与报告 (Ctrl+U): a unit's year, its 汇总表, reports, 报送材料
 
     # ------------------------------------------------------------ actions
     def _make_actions(self) -> None:
