@@ -96,6 +96,7 @@ class ExportQuestion(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, (ref, f.where))
                 item.setForeground(ERROR_TEXT)
                 item.setToolTip("点击转到这个单元格")
+        self.tree = self.list              # its first name (ui.unit_view's tests use it)
         self.list.itemClicked.connect(self._clicked)
         self.list.itemActivated.connect(self._clicked)
 
