@@ -62,14 +62,24 @@ def em(ch: str) -> float:
 
 
 def text_em(text: str) -> float:
-    return sum(em(ch) for ch in text)
+    """Width of a text in em: every character not ASCII counts 1."""
+    latin = text.encode("ascii", "ignore")
+    if not latin:
+        return float(len(text))
+    return len(text) - len(latin) + sum(em(chr(b)) for b in latin)
+
+
+XL_ROOM = 1.08                # the workbook's columns a little roomier than the PDF's (see excel_scale)
 
 
 def excel_scale(orientation: str, total_units: float) -> float:
     """Factor from sheet width units to the workbook's column widths, so that the
-    workbook's columns hold as many characters as the PDF's (7 pixels a unit = 5.25 pt
-    at 96 dpi, against the PDF's frame width shared among the units)."""
-    return frame_width(orientation) / total_units / (XL_PX_PER_UNIT * 0.75)
+    workbook's columns hold what the PDF's hold (7 pixels a unit = 5.25 pt at 96 dpi,
+    against the PDF's frame width shared among the units), and a little more: Excel
+    lays 宋体 out with taller lines than the PDF, and fitted to the paper's width
+    the slightly wider sheet prints a little smaller, so that each of the PDF's
+    pages fits on a page of the workbook."""
+    return frame_width(orientation) / total_units / (XL_PX_PER_UNIT * 0.75) * XL_ROOM
 
 
 class _Measure:
@@ -86,6 +96,12 @@ class _Measure:
 
     def avail(self, w: float) -> float:
         return min(self.rooms(w))
+
+    def width_for(self, room: float) -> float:
+        """The least width whose room (in both renderers) is ``room`` em."""
+        pdf = (room * PDF_SIZE + 2 * PDF_PAD_X + 0.5) / self.pt_per_unit
+        xl = (room * XL_EM_PX + XL_PAD_PX) / (self.xl_scale * XL_PX_PER_UNIT)
+        return max(pdf, xl)
 
 
 MAX_LINES_SHORT, MAX_LINES_LONG = 2, 3   # a fixed label of up to 12 characters takes at most 2 lines
@@ -150,8 +166,11 @@ def solve_widths(sheet) -> list[float]:
     def col_ok(c: int, w: float) -> bool:
         return c not in single or words_ok(single[c], w)
 
+    least = {c: max(text_em(t) for t in texts) / MAX_LINES_LONG for c, texts in single.items()}
+
     def first_ok(c: int, lo: float, need_em: float = 0.0) -> float | None:
-        w = _round(max(lo, 2.0))
+        floor = m.width_for(max(need_em, least.get(c, 0.0))) - STEP
+        w = _round(max(lo, 2.0, floor))
         while w <= total / 2:
             if m.avail(w) >= need_em and col_ok(c, w):
                 return w
@@ -159,48 +178,99 @@ def solve_widths(sheet) -> list[float]:
         return None
 
     # 1-3: the least width each column needs at each level of importance
+    def fix_spans(widths: list) -> None:
+        """Grow columns under a spanned label until it breaks well."""
+        for key, texts in spans.items():
+            c0, c1 = key
+            for _ in range(int(total / STEP)):
+                if words_ok(texts, sum(widths[c0:c1 + 1])) or sum(widths) > total:
+                    break
+                grow = [c for c in range(c0, c1 + 1) if col_ok(c, widths[c] + STEP)]
+                c = max(grow or range(c0, c1 + 1), key=lambda c: tw[c])
+                widths[c] += STEP
+
     m_a = []
     for c in range(ncols):
         w = first_ok(c, 2.0)
         m_a.append(w if w is not None else tw[c])
+    fix_spans(m_a)
+    if sum(m_a) > total + 1e-9:
+        return tw                                   # nothing balanced fits: keep the template
     m_b = [first_ok(c, m_a[c], one_line[c]) or m_a[c] for c in range(ncols)]
     m_c = [first_ok(c, m_b[c], names[c]) or m_b[c] for c in range(ncols)]
-    if sum(m_a) > total:
-        return tw                                   # nothing balanced fits: keep the template
-    base = None
-    for lower, upper in ((m_b, m_c), (m_a, m_b)):
-        if sum(lower) <= total:
-            gap = sum(u - lo for u, lo in zip(upper, lower))
-            rho = min(1.0, (total - sum(lower)) / gap) if gap else 1.0
+
+    def blend(lower: list, upper: list) -> list | None:
+        gap = sum(u - lo for u, lo in zip(upper, lower))
+        rho = min(1.0, (total - sum(lower)) / gap) if gap else 1.0
+        for _ in range(12):
             base = []
             for c in range(ncols):
-                want = _round(lower[c] + (upper[c] - lower[c]) * rho - STEP / 2)
-                w = want
+                w = _round(lower[c] + (upper[c] - lower[c]) * rho - STEP / 2)
                 while w > lower[c] and not col_ok(c, w):
                     w -= STEP
                 base.append(max(lower[c], w) if col_ok(c, w) else lower[c])
-            break
-    if base is None:
+            fix_spans(base)
+            if sum(base) <= total + 1e-9 and not _span_failures(base, spans, words_ok):
+                return base
+            rho *= 0.7
+        return lower if not _span_failures(lower, spans, words_ok) else None
+
+    # Each level of importance kept, then with the least important one given up:
+    # the first whose rows are not much taller than the best is taken.
+    rows = _sample(long_cells)
+    candidates = []
+    for lower, upper in ((m_b, m_c), (m_a, m_b), (m_a, m_a)):
+        if sum(lower) > total + 1e-9:
+            continue
+        base = blend(lower, upper)
+        if base is None:
+            continue
+        widths = _distribute(base, total, tw, rows, m, col_ok, spans, words_ok)
+        candidates.append((widths, _height(widths, rows, m)))
+    if not candidates:
         return tw
+    best = min(h for _, h in candidates)
+    for widths, h in candidates:
+        if h <= best + max(RELAX_PT, RELAX_SHARE * best):
+            return widths
+    return candidates[0][0]
 
-    # spanned labels (偏差原因分析及改进措施 over two columns, 年度总体目标 …)
-    def span_fail(widths) -> list:
-        return [k for k, texts in spans.items() if not words_ok(texts, sum(widths[k[0]:k[1] + 1]))]
 
-    for key in span_fail(base):
-        c0, c1 = key
-        for _ in range(int(total / STEP)):
-            if words_ok(spans[key], sum(base[c0:c1 + 1])) or sum(base) > total:
-                break
-            grow = [c for c in range(c0, c1 + 1) if col_ok(c, base[c] + STEP)]
-            c = max(grow or range(c0, c1 + 1), key=lambda c: tw[c])
-            base[c] += STEP
-    if sum(base) > total + 1e-9:
-        return tw
+RELAX_PT = 300.0     # give up a lesser wish only when it saves this much printed height
+RELAX_SHARE = 0.08   # … and this share of it
+SAMPLE_ROWS = 400
 
-    # 4: the rest where long texts make rows tall
+
+def _sample(long_cells: dict) -> list:
+    """Rows with long texts, at most SAMPLE_ROWS of them (evenly), as lists of cells."""
+    keys = sorted(long_cells)
+    if len(keys) > SAMPLE_ROWS:
+        step = len(keys) / SAMPLE_ROWS
+        keys = [keys[int(i * step)] for i in range(SAMPLE_ROWS)]
+    return [long_cells[k] for k in keys]
+
+
+def _height(widths: list, rows: list, m) -> float:
+    """Printed height (pt, PDF leading) of the rows with long texts at these widths."""
+    total = 0.0
+    for cells in rows:
+        most = 1
+        for c0, c1, paras in cells:
+            room = max(m.rooms(sum(widths[c0:c1 + 1]))[0], 1.0)
+            most = max(most, sum(max(1, math.ceil(p / room)) for p in paras))
+        total += most * 13.6
+    return total
+
+
+def _span_failures(widths: list, spans: dict, words_ok) -> list:
+    return [k for k, texts in spans.items() if not words_ok(texts, sum(widths[k[0]:k[1] + 1]))]
+
+
+def _distribute(base: list, total: float, tw: list, rows: list, m, col_ok, spans, words_ok) -> list:
+    """4: the width left over goes where long texts make rows tall."""
+    ncols = len(base)
     volume = [0.0] * ncols
-    for cells in long_cells.values():
+    for cells in rows:
         best, best_lines = None, 1
         for c0, c1, paras in cells:
             a = max(m.avail(sum(base[c0:c1 + 1])), 1.0)

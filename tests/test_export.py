@@ -409,8 +409,9 @@ def test_xlsx_layout_and_print_setup(exported, name):
     # paper
     ps = ws.page_setup
     assert ps.paperSize == 9 and ps.orientation == sheet.orientation
-    # a scale at which every page (broken where the PDF breaks) fits, one page wide
-    assert 40 <= ps.scale <= 100
+    # one page wide, with every page (broken where the PDF breaks) fitting at that scale
+    assert ws.sheet_properties.pageSetUpPr.fitToPage is True
+    assert ps.fitToWidth == 1 and ps.fitToHeight == 0
     k = sum(1 for kind in sheet.row_kinds if kind in ("title", "subtitle"))
     assert ws.print_title_rows == f"$1:${k}" or ws.print_title_rows == f"1:{k}"
     assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"

@@ -249,17 +249,16 @@ def _pdf_breaks(lay) -> tuple[dict, list]:
     return parts, starts
 
 
-def _print_scale(sheet: Sheet, widths: list, page_heights: list[float]) -> int:
-    """Print scale (percent) at which the sheet is one page wide and each page's rows fit."""
+def print_scale(sheet: Sheet, widths: list, page_heights: list[float]) -> tuple[float, float]:
+    """(scale at which the sheet prints one page wide, scale at which every page's rows
+    fit as well)."""
     pw, ph = (842.0, 595.0) if sheet.orientation == "landscape" else (595.0, 842.0)
     sheet_w = sum(float(w) * 7 for w in widths) * 0.75 + 4          # pixels -> points
     printable_w = pw - 2 * 72 * MARGIN_LR_IN
     printable_h = ph - 72 * (MARGIN_TOP_IN + MARGIN_BOTTOM_IN)
-    scale = min(1.0, printable_w / sheet_w)
+    by_width = min(1.0, printable_w / sheet_w)
     tallest = max(page_heights or [0.0])
-    if tallest > 0:
-        scale = min(scale, printable_h / tallest)
-    return max(10, int(scale * 100 * 0.98))
+    return by_width, min(by_width, printable_h / tallest) if tallest > 0 else by_width
 
 
 # ---------------------------------------------------------------- the embedded form file
@@ -344,6 +343,7 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.merge import MergedCellRange
     from openpyxl.worksheet.pagebreak import Break
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     if sheet is None:
         sheet = build_sheet(form)
@@ -479,7 +479,19 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
         prev = x
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if sheet.orientation == "landscape" else "portrait"
-    ws.page_setup.scale = _print_scale(sheet, widths, page_heights)
+    by_width, fitting = print_scale(sheet, widths, page_heights)
+    if fitting >= by_width * 0.995:
+        # Fitted to one page wide (whatever the reader's default font makes of the
+        # column widths), each page ending at its manual break.
+        if ws.sheet_properties.pageSetUpPr is None:
+            ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        else:
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+    else:
+        # A page the width's scale would not hold: a fixed scale that holds it.
+        ws.page_setup.scale = max(10, int(fitting * 100 * 0.98))
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = MARGIN_LR_IN
     ws.page_margins.top = MARGIN_TOP_IN
