@@ -104,13 +104,13 @@ class _Measure:
         return max(pdf, xl)
 
 
-MAX_LINES_SHORT, MAX_LINES_LONG = 2, 3   # a fixed label of up to 12 characters takes at most 2 lines
+MAX_LINES_SHORT, MAX_LINES_LONG = 2, 3   # a fixed label of up to 9 characters takes at most 2 lines
 
 
 @lru_cache(maxsize=65536)
 def _bad(text: str, avail_q: int) -> bool:
     lines = break_text(text, avail_q / 100, em)
-    return broken_badly(lines) or len(lines) > (MAX_LINES_SHORT if len(text) <= 12 else MAX_LINES_LONG)
+    return broken_badly(lines) or len(lines) > (MAX_LINES_SHORT if len(text) <= 9 else MAX_LINES_LONG)
 
 
 def _round(w: float) -> float:
