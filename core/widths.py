@@ -295,8 +295,49 @@ def _distribute(base: list, total: float, tw: list, rows: list, m, col_ok, spans
                 widths[c] = w
                 break
             w -= STEP
+    _jump_gaps(widths, base, target, total, col_ok, spans, words_ok)
     _give_back(widths, total, weight, col_ok, spans, words_ok)
     return widths
+
+
+def _jump_gaps(widths: list, base: list, target: list, total: float, col_ok, spans: dict, words_ok) -> None:
+    """A spanned label breaks badly over a range of widths (偏差原因分析及改进措施 five to
+    a line leaves 施 alone), so its columns may have been held well below their
+    target: lift them over the gap with width taken from columns above theirs."""
+    for (a, b), texts in spans.items():
+        cur = sum(widths[a:b + 1])
+        want = sum(target[a:b + 1])
+        if want - cur < 1.0:
+            continue
+        up = _round(want)
+        limit = up + 8.0
+        while up <= limit and not words_ok(texts, up):
+            up += STEP
+        if up > limit:
+            continue
+        need = up - cur
+        inside = [c for c in range(a, b + 1)]
+        trial = widths[:]
+        # give it to the span's column whose own labels allow it
+        c_in = next((c for c in sorted(inside, key=lambda c: -target[c]) if col_ok(c, trial[c] + need)), None)
+        if c_in is None:
+            continue
+        trial[c_in] += need
+        need -= max(0.0, min(need, total - sum(widths)))      # the width not handed out yet
+        donors = sorted((c for c in range(len(widths)) if not a <= c <= b), key=lambda c: target[c] - widths[c])
+        for _ in range(int(need / STEP) + 1):
+            if need < STEP / 2:
+                break
+            for c in donors:
+                w = trial[c] - STEP
+                if w >= base[c] and col_ok(c, w) and _spans_ok(trial, c, w, spans, words_ok):
+                    trial[c] = w
+                    need -= STEP
+                    break
+            else:
+                break
+        if need < STEP / 2 and all(words_ok(t, sum(trial[x:y + 1])) for (x, y), t in spans.items()):
+            widths[:] = trial
 
 
 def _spans_ok(widths: list, c: int, w: float, spans: dict, words_ok) -> bool:

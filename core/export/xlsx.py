@@ -32,6 +32,8 @@ EMBED_VERSION = "1"
 CHUNK_UNITS = 30_000          # UTF-16 units per cell; Excel holds at most 32,767
 EXCEL_MAX_TEXT = 32_767
 FONT_NAME = "宋体"
+DEFAULT_FONT_NAME = "Arial"
+DEFAULT_FONT_SIZE = 10
 TITLE_FONT_NAME = "黑体"
 FONT_SIZE = 10.5
 TITLE_SIZE = 16
@@ -42,6 +44,7 @@ MIN_ROW_PT = 18.0
 MAX_ROW_PT = 409.0            # Excel's limit
 SPREAD_PT = 400.0             # a taller row is spread over rows of at most this height
 TEXT_FORMAT = "@"
+SPREAD_VALIGN = "distributed"  # a text spread over rows fills them evenly, whatever the reader's font
 ROW_MAP_CELL = (1, 5)         # in the hidden sheet: "rows:" + JSON {sheet row: workbook rows} of spread rows
 AMOUNT_FORMAT = "#,##0.00"
 SCORE_FORMAT = "0.00"
@@ -340,6 +343,7 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils.indexed_list import IndexedList
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.merge import MergedCellRange
     from openpyxl.worksheet.pagebreak import Break
@@ -352,6 +356,12 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_NAME
+    # The default font sets the width unit of the columns (its digit width): Arial 10 has
+    # the same 7-pixel digit as Excel's Calibri 11, and readers without either (LibreOffice
+    # on Linux) have a metric twin of Arial, so the columns come out as wide everywhere.
+    default_font = Font(name=DEFAULT_FONT_NAME, size=DEFAULT_FONT_SIZE, family=2)
+    wb._fonts = IndexedList([default_font])           # font 0, before any other is added
+    wb._named_styles["Normal"].font = default_font     # (re-binds the style to font 0)
 
     thin = Side(style="thin", color="000000")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -435,7 +445,7 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
             font = fonts[(bool(cell.bold or cell.role == HEADER), False)]
         h = cell.align if cell.align in ("left", "center", "right") else "center"
         # A text spread over rows or pages reads from the top.
-        al = align(h, "top" if any(x in tall or x in parts for x in range(cell.row, cell.row + cell.rowspan))
+        al = align(h, SPREAD_VALIGN if any(x in tall or x in parts for x in range(cell.row, cell.row + cell.rowspan))
                    and cell.rowspan == 1 else "center")
         if kind == "n" or shrink_to_fit(sheet, cell):
             # Numbers and signature-line labels: one line, shrunk if need be
