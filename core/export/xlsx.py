@@ -156,6 +156,16 @@ def excel_widths(sheet: Sheet) -> list[float]:
     return [round(float(w) * k, 2) for w in sheet.col_widths]
 
 
+def cell_need(sheet: Sheet, cell, widths: list) -> float:
+    """Estimated height in points of a cell's wrapped text in the workbook."""
+    px = _column_px(widths, cell.col, cell.colspan)
+    size = TITLE_SIZE if cell.role == TITLE else FONT_SIZE
+    line = LINE_PT * size / FONT_SIZE
+    if shrink_to_fit(sheet, cell) or cell_output(cell)[0] == "n":
+        return line + PAD_PT          # shrunk to fit on one line
+    return _lines(printed_text(cell), px * FONT_SIZE / size) * line + PAD_PT
+
+
 def row_heights(sheet: Sheet, widths: list | None = None) -> list[float]:
     """The height in points each sheet row needs for its wrapped text (Excel never
     fits them itself), not capped: a row taller than Excel allows is spread, see
@@ -171,12 +181,7 @@ def row_heights(sheet: Sheet, widths: list | None = None) -> list[float]:
             heights[r] = 24.0
 
     def need(cell) -> float:
-        px = _column_px(widths, cell.col, cell.colspan)
-        size = TITLE_SIZE if cell.role == TITLE else FONT_SIZE
-        line = LINE_PT * size / FONT_SIZE
-        if shrink_to_fit(sheet, cell) or cell_output(cell)[0] == "n":
-            return line + PAD_PT          # shrunk to fit on one line
-        return _lines(printed_text(cell), px * FONT_SIZE / size) * line + PAD_PT
+        return cell_need(sheet, cell, widths)
 
     spanned = []
     for cell in sheet.cells:
@@ -422,12 +427,19 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
     for x, h in enumerate(flat, start=1):
         ws.row_dimensions[x].height = h
 
-    merges = []
+    # Merges straight into the sheet's set, before any cell is styled (openpyxl's
+    # merge_cells checks each new range against every earlier one, which is quadratic
+    # in a long form, and re-styles the corner cell from the far one).
+    ranges = ws.merged_cells.ranges
     for cell in sheet.cells:
         r, c = first[cell.row] + 1, cell.col + 1
         r2, c2 = first[cell.row + cell.rowspan], c + cell.colspan - 1
         if r2 > r or c2 > c:
-            merges.append(f"{get_column_letter(c)}{r}:{get_column_letter(c2)}{r2}")
+            ranges.add(MergedCellRange(ws, f"{get_column_letter(c)}{r}:{get_column_letter(c2)}{r2}"))
+
+    for cell in sheet.cells:
+        r, c = first[cell.row] + 1, cell.col + 1
+        r2, c2 = first[cell.row + cell.rowspan], c + cell.colspan - 1
         xc = ws.cell(row=r, column=c)
         kind, value, number_format = cell_output(cell)
         if kind == "n":
@@ -444,9 +456,13 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
         else:
             font = fonts[(bool(cell.bold or cell.role == HEADER), False)]
         h = cell.align if cell.align in ("left", "center", "right") else "center"
-        # A text spread over rows or pages reads from the top.
-        al = align(h, SPREAD_VALIGN if any(x in tall or x in parts for x in range(cell.row, cell.row + cell.rowspan))
-                   and cell.rowspan == 1 else "center")
+        # In a row spread over rows or pages, the long text fills them evenly (whatever
+        # the reader's font makes of its lines) and the others read from the top.
+        v = "center"
+        if cell.rowspan == 1 and (cell.row in tall or cell.row in parts):
+            long = cell_need(sheet, cell, widths) >= 0.6 * sum(sub_rows[cell.row])
+            v = SPREAD_VALIGN if long else "top"
+        al = align(h, v)
         if kind == "n" or shrink_to_fit(sheet, cell):
             # Numbers and signature-line labels: one line, shrunk if need be
             # (a number too wide for its column would show as ####).
@@ -457,11 +473,6 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
         for rr in range(r, r2 + 1):
             for cc in range(c, c2 + 1):
                 style(ws.cell(row=rr, column=cc), font, al, box if border else None, number_format or None)
-    # Merges straight into the sheet's set (openpyxl's merge_cells checks each new
-    # range against every earlier one, which is quadratic in a long form).
-    ranges = ws.merged_cells.ranges
-    for ref in merges:
-        ranges.add(MergedCellRange(ws, ref))
 
     # Paper: A4 in the sheet's orientation, one page wide, title rows repeated,
     # pages broken where the PDF breaks them, at a scale where each fits.
