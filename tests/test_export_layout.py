@@ -320,6 +320,18 @@ def test_spread_rows_round_trip(done, name):
     assert import_workbook(e.xlsx).data == e.form.data
 
 
+def test_spread_row_long_text_fills_its_rows_and_the_rest_read_from_the_top(done):
+    e = done("reason5000")
+    ws = e.wb.worksheets[0]
+    starts = e.starts()
+    reason = e.sheet.cell_for("goals.0.indicators.3.reason")
+    assert starts[reason.row + 1] - starts[reason.row] >= 10
+    assert ws.cell(starts[reason.row] + 1, reason.col + 1).alignment.vertical == "distributed"
+    for key in ("name", "target", "weight", "score"):
+        cell = e.sheet.cell_for(f"goals.0.indicators.3.{key}")
+        assert ws.cell(starts[cell.row] + 1, cell.col + 1).alignment.vertical == "top", key
+
+
 def test_clerk_edit_below_a_spread_row_is_read(done, tmp_path):
     import openpyxl
 

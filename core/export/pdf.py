@@ -210,6 +210,8 @@ def _draw_text(canv, lines: list, size: float, leading: float, top: float, x0: f
             t.setTextOrigin(x, y)
             t.textOut(line)
         y -= leading
+    if bold:
+        t.setTextRenderMode(0)   # (the mode outlives the text object)
     canv.drawText(t)
     if bold:
         canv.setLineWidth(LINE_WIDTH)

@@ -383,10 +383,10 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
             aligns[(h, v)] = Alignment(horizontal=h, vertical=v, wrap_text=True)
         return aligns[(h, v)]
 
-    def shrunk(h: str) -> Alignment:
-        if ("shrink", h) not in aligns:
-            aligns[("shrink", h)] = Alignment(horizontal=h, vertical="center", shrink_to_fit=True)
-        return aligns[("shrink", h)]
+    def shrunk(h: str, v: str = "center") -> Alignment:
+        if ("shrink", h, v) not in aligns:
+            aligns[("shrink", h, v)] = Alignment(horizontal=h, vertical=v, shrink_to_fit=True)
+        return aligns[("shrink", h, v)]
 
     # Setting a style object makes openpyxl hash it each time (most of the export's time):
     # style the first cell of each combination, then copy its style indexes to the others.
@@ -462,11 +462,13 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
         if cell.rowspan == 1 and (cell.row in tall or cell.row in parts):
             long = cell_need(sheet, cell, widths) >= 0.6 * sum(sub_rows[cell.row])
             v = SPREAD_VALIGN if long else "top"
+        elif cell.rowspan > 1 and any(x in tall or x in parts for x in range(cell.row, cell.row + cell.rowspan)):
+            v = "top"            # a group label over rows that run over pages: where the group starts
         al = align(h, v)
         if kind == "n" or shrink_to_fit(sheet, cell):
             # Numbers and signature-line labels: one line, shrunk if need be
             # (a number too wide for its column would show as ####).
-            al = shrunk(h)
+            al = shrunk(h, "center" if v == "center" else "top")
         border = cell.border and cell.role not in (TITLE, SUBTITLE)
         # Style every cell of a merged range: Excel draws a merged cell's edges
         # from the cells along them.
