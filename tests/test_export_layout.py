@@ -125,6 +125,27 @@ def test_total_and_signatures_never_alone(done, name):
             assert body_kinds[0] != "note", f"{name}: signature lines alone on page {pno + 1}"
 
 
+def _total_page_ok(sheet, lay) -> bool:
+    kinds = sheet.row_kinds
+    for page in lay.pages:
+        body = [kinds[sl.row] for sl in page if not sl.repeat]
+        if "total" in body and "ind" not in body[:body.index("total")]:
+            return False
+        if body and body[0] == "note" and page is not lay.pages[0]:
+            return False
+    return True
+
+
+def test_total_never_alone_whatever_the_length():
+    """Forms of every length around page boundaries: the 总分 row always has an indicator row
+    before it on its page (and the signature lines never start a page)."""
+    from tests.layout_forms import project_form
+    for n in range(24, 64):
+        f = project_form(n)
+        sheet = build_sheet(f)
+        assert _total_page_ok(sheet, L.layout(sheet)), n
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_continued_rows_cover_every_line_once(done, name):
     e = done(name)
