@@ -191,14 +191,13 @@ def page_cells(lay: Layout, pno: int) -> list[Drawn]:
     return out
 
 
-def _draw_text(canv, lines: list, size: float, leading: float, top: float, x0: float, x1: float,
-               align: str, bold: bool, measure) -> None:
-    """Lines of one cell, the first baseline one ``size`` below ``top``."""
-    t = canv.beginText()
-    t.setFont(FONT, size, leading)
-    if bold:          # the font has one weight: the title is drawn filled and stroked
-        canv.setLineWidth(size * 0.03)
-        t.setTextRenderMode(2)
+def _draw_text(t, lines: list, size: float, leading: float, top: float, x0: float, x1: float,
+               align: str, measure) -> None:
+    """Lines of one cell into the page's text object, the first baseline one ``size``
+    below ``top``."""
+    if getattr(t, "_size", None) != (size, leading):
+        t.setFont(FONT, size, leading)
+        t._size = (size, leading)
     y = top - size
     for line in lines:
         if line:
@@ -210,18 +209,23 @@ def _draw_text(canv, lines: list, size: float, leading: float, top: float, x0: f
             t.setTextOrigin(x, y)
             t.textOut(line)
         y -= leading
-    if bold:
-        t.setTextRenderMode(0)   # (the mode outlives the text object)
+
+
+def _draw_title(canv, lines: list, size: float, leading: float, top: float, x0: float, x1: float, measure) -> None:
+    """The title: the font has one weight, so it is drawn filled and stroked."""
+    t = canv.beginText()
+    canv.setLineWidth(size * 0.03)
+    t.setTextRenderMode(2)
+    _draw_text(t, lines, size, leading, top, x0, x1, "center", measure)
+    t.setTextRenderMode(0)          # (the mode outlives the text object)
     canv.drawText(t)
-    if bold:
-        canv.setLineWidth(LINE_WIDTH)
+    canv.setLineWidth(LINE_WIDTH)
 
 
 def _draw_page(canv, lay: Layout, pno: int) -> None:
     from .pdf_layout import _measure
 
     measure = _measure(SIZE)
-    sheet = lay.sheet
     page = lay.pages[pno]
     xs = [MARGIN_X]
     for w in lay.col_widths:
@@ -230,6 +234,7 @@ def _draw_page(canv, lay: Layout, pno: int) -> None:
     for sl in page:
         ys.append(ys[-1] - sl.height)
     grid = canv.beginPath()
+    text = canv.beginText()
     notes: dict = {}
     for d in page_cells(lay, pno):
         cell = d.box.cell
@@ -246,9 +251,11 @@ def _draw_page(canv, lay: Layout, pno: int) -> None:
             text_top = top - PAD_Y
         else:
             text_top = bottom + PAD_Y + (top - bottom - 2 * PAD_Y + block) / 2
-        align = cell.align if cell.role not in (TITLE, SUBTITLE) else "center"
-        _draw_text(canv, d.lines, d.box.size, d.box.leading, text_top, x0 + PAD_X, x1 - PAD_X, align,
-                   cell.role == TITLE, measure)
+        if cell.role == TITLE:
+            _draw_title(canv, d.lines, d.box.size, d.box.leading, text_top, x0 + PAD_X, x1 - PAD_X, measure)
+            continue
+        align = cell.align if cell.role != SUBTITLE else "center"
+        _draw_text(text, d.lines, d.box.size, d.box.leading, text_top, x0 + PAD_X, x1 - PAD_X, align, measure)
     for r0, items in notes.items():
         # A signature line with its own column widths across the page.
         items.sort(key=lambda d: d.box.cell.col)
@@ -259,11 +266,11 @@ def _draw_page(canv, lay: Layout, pno: int) -> None:
             w = plan[d.box.cell.col]
             if any(d.lines):
                 block = len(d.lines) * d.box.leading
-                _draw_text(canv, d.lines, d.box.size, d.box.leading, bottom + (top - bottom + block) / 2,
-                           x + PAD_X, x + w - PAD_X, d.box.cell.align, False, measure)
+                _draw_text(text, d.lines, d.box.size, d.box.leading, bottom + (top - bottom + block) / 2,
+                           x + PAD_X, x + w - PAD_X, d.box.cell.align, measure)
             x += w
+    canv.drawText(text)
     canv.drawPath(grid, stroke=1, fill=0)
-    del sheet
 
 
 def _meta(text: str) -> str:
