@@ -19,14 +19,17 @@ from core.export import pdf_layout as L  # noqa: E402
 from core.export import xlsx as X  # noqa: E402
 from core.imports import import_workbook  # noqa: E402
 from core.linebreak import break_text, broken_badly  # noqa: E402
-from core.model import load  # noqa: E402
+from core.model import load, new_form  # noqa: E402
 from core.sheet import build_sheet  # noqa: E402
+from core.templates import get_template  # noqa: E402
 from core.widths import em  # noqa: E402
 from tests.layout_forms import STRESS, long_text  # noqa: E402
 
 SAMPLES = sorted((ROOT / "resources" / "samples").glob("*.json"))
 FORMS = dict(STRESS)
 FORMS.update({p.stem: (lambda p=p: load(p)) for p in SAMPLES})
+TEMPLATES = ["central-project", "hunan-dept", "hubei-dept", "hunan-project-simple", "sichuan-project"]
+FORMS.update({f"new-{t}": (lambda t=t: new_form(get_template(t), 2026)) for t in TEMPLATES})
 NAMES = sorted(FORMS)
 POPPLER = shutil.which("pdftotext") and shutil.which("pdfinfo")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed; CI installs it")
