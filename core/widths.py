@@ -117,14 +117,44 @@ def _round(w: float) -> float:
     return round(w / STEP) * STEP
 
 
-def solve_widths(sheet) -> list[float]:
-    """Widths (template units) for this sheet's columns, summing to the template's."""
+class _ScreenMeasure:
+    """The screen's room: columns ``total_px`` wide together, a font ``em_px`` wide."""
+
+    def __init__(self, total_units: float, total_px: float, em_px: float, pad_px: float):
+        self.px_per_unit = total_px / total_units
+        self.em, self.pad = em_px, pad_px
+
+    def rooms(self, w: float) -> tuple[float]:
+        return ((w * self.px_per_unit - self.pad) / self.em,)
+
+    def avail(self, w: float) -> float:
+        return self.rooms(w)[0]
+
+    def width_for(self, room: float) -> float:
+        return (room * self.em + self.pad) / self.px_per_unit
+
+
+def screen_widths(sheet, total_px: float, em_px: float, pad_px: float = 8.0) -> list[int]:
+    """Column widths in pixels for showing the sheet ``total_px`` wide in a font whose
+    CJK characters are ``em_px`` wide: the same solver with the screen's room, so the
+    fixed labels break as well there as on paper (the screen's room per unit differs
+    from the paper's, and a label fine six to a line may leave one character alone
+    at eight)."""
+    units = solve_widths(sheet, lambda total: _ScreenMeasure(total, total_px, em_px, pad_px))
+    scale = total_px / sum(units)
+    return [int(round(w * scale)) for w in units]
+
+
+def solve_widths(sheet, measure=None) -> list[float]:
+    """Widths (template units) for this sheet's columns, summing to the template's.
+    ``measure``: a function of the total units giving the room of a width (default:
+    the PDF's and the workbook's)."""
     tw = [float(w) for w in sheet.col_widths]
     ncols = len(tw)
     total = sum(tw)
     if ncols == 0 or total <= 0:
         return tw
-    m = _Measure(sheet.orientation, total)
+    m = measure(total) if measure else _Measure(sheet.orientation, total)
     kinds = sheet.row_kinds
 
     words: dict[tuple[int, int], set] = {}     # (first col, last col) -> short fixed texts
@@ -162,6 +192,7 @@ def solve_widths(sheet) -> list[float]:
         # Greedy breaking is not monotonic in the width (偏差原因分析及改进措施 is fine
         # six to a line, not ten): each renderer's room is checked on its own.
         return all(not _bad(t, int(room * 100)) for room in m.rooms(width) for t in texts)
+
 
     def col_ok(c: int, w: float) -> bool:
         return c not in single or words_ok(single[c], w)

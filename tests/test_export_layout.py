@@ -378,3 +378,16 @@ def test_libreoffice_prints_the_workbook_on_as_many_pages_as_the_pdf(done, tmp_p
     assert pages == len(e.lay.pages)
     last = squash(run("pdftotext", "-f", str(pages), "-l", str(pages), str(out), "-"))
     assert "总分" in last and "满意度指标" in last          # the total with its last indicator row
+
+
+@pytest.mark.parametrize("name", ["central-project-example-2022", "seed004", "ind150"])
+@pytest.mark.parametrize("total_px, em_px", [(960, 14), (1240, 14), (1500, 16)])
+def test_screen_widths_keep_labels_whole_at_any_window_width(done, name, total_px, em_px):
+    from core.widths import screen_widths
+    e = done(name)
+    px = screen_widths(e.sheet, total_px, em_px)
+    assert abs(sum(px) - total_px) <= len(px)
+    for cell in e.sheet.cells:
+        if _fixed(e, cell):
+            room = (sum(px[cell.col:cell.col + cell.colspan]) - 8) / em_px
+            assert not broken_badly(break_text(cell.text, room, em)), (cell.text, total_px)
