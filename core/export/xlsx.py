@@ -50,7 +50,12 @@ def embedded_json(form) -> str:
     return _JSON_UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def _chunks(text: str, units: int = CHUNK_UNITS) -> list[str]:
+    if not _ASTRAL.search(text):            # one UTF-16 unit a character: plain slices
+        return [text[i:i + units] for i in range(0, len(text), units)] or [""]
     out, start, n = [], 0, 0
     for i, ch in enumerate(text):
         w = 2 if ord(ch) > 0xFFFF else 1
