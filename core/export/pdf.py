@@ -23,12 +23,12 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from xml.sax.saxutils import escape
 
-from ..resources import font_path
 from ..sheet import HEADER, SUBTITLE, TITLE, Sheet, build_sheet
 
-FONT = "NotoSerifSC"
+from . import fonts
+
+FONT = fonts.BODY
 SIZE = 10.5
 LEADING = 13.6
 TITLE_SIZE = 18.0
@@ -53,27 +53,15 @@ NO_START = set("，。、：；！？）］｝」』》〉】〕〗〙〛％‰�
 NO_END = set("（［｛「『《〈【〔〖〘〚‘“([{￥$£")
 _ZERO_WIDTH = {"Cc", "Cf", "Mn", "Me", "Zl", "Zp"}
 
-_registered = False
-
-
 def register_font() -> None:
-    """Register the embedded TrueType font once.  (Lines are broken here, by
-    :func:`break_lines`, never by reportlab's CJK wrapping.)"""
-    global _registered
-    if _registered:
-        return
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(font_path())))
-    _registered = True
+    """Register the embedded TrueType faces once (:mod:`core.export.fonts`).  (Lines
+    are broken here, by :func:`break_lines`, never by reportlab's CJK wrapping.)"""
+    fonts.register()
 
 
-def _cmap() -> dict:
-    register_font()
-    from reportlab.pdfbase import pdfmetrics
-    return pdfmetrics.getFont(FONT).face.charToGlyph
+def _cmap():
+    """Every code point some bundled face draws (``ord(ch) in _cmap()``)."""
+    return fonts.coverage()
 
 
 # ---------------------------------------------------------------- glyphs
@@ -159,7 +147,7 @@ def check_glyphs(sheet: Sheet) -> None:
         parts.append(f"{_place(sheet, cell)}：{shown}")
     more = f"；另有 {len(by_cell) - 8} 处" if len(by_cell) > 8 else ""
     message = ("PDF 字体中没有以下字符，打印出来会缺字：" + "；".join(parts) + more +
-               "。请改用常用字（生僻字可用同音字加注），或选择仍然导出（这些字将印成“□”）。")
+               "。请改用常用字（生僻字可用同音字加注）；仍然导出时，这些字印成“□”。")
     raise ExportError(message, [(_cell_path(cell), ch) for cell, ch in found])
 
 
@@ -167,8 +155,7 @@ def check_glyphs(sheet: Sheet) -> None:
 
 @lru_cache(maxsize=None)
 def _width(ch: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    return stringWidth(ch, FONT, size)
+    return fonts.string_width(ch, FONT, size)
 
 
 def _wordy(ch: str) -> bool:
@@ -493,22 +480,13 @@ def _lines_class():
         def draw(self):
             c = self.canv
             c.saveState()
-            c.setFont(FONT, self.size)
-            if self.bold:        # the font has one weight: the title is drawn filled and stroked
-                c.setLineWidth(self.size * 0.03)
-                c._code.append("2 Tr")
+            face = fonts.TITLE if self.bold else FONT     # the title in the bold 黑体-style face
+            x = {"left": 0, "right": self.width}.get(self.align, self.width / 2)
             y = self.height - self.size
             for line in self.lines:
                 if line:
-                    if self.align == "left":
-                        c.drawString(0, y, line)
-                    elif self.align == "right":
-                        c.drawRightString(self.width, y, line)
-                    else:
-                        c.drawCentredString(self.width / 2, y, line)
+                    fonts.draw_string(c, x, y, line, face, self.size, self.align)
                 y -= self.leading
-            if self.bold:
-                c._code.append("0 Tr")
             c.restoreState()
 
     return Lines
