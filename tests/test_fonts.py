@@ -129,3 +129,26 @@ def test_rare_ideographs_and_symbols_print_without_asking(tmp_path):
     # the title "乡村䶮振兴绩效自评表": 䶮 is not in the title face's GB2312, the body face draws it
     texts = _texts_by_font(pdf)
     assert "䶮" in texts.get("NotoSerifSC", "") and "绩效自评表" in texts.get("NotoSansSC", "")
+
+
+@pytest.mark.parametrize("name", list(fonts.FILES))
+def test_shipped_metrics_match_the_font_and_reportlab(name):
+    """The *.metrics files are what reportlab would parse from the font now: remade by
+    build_font.py (`python resources/fonts/build_font.py metrics`) when a font or reportlab changes."""
+    from reportlab.pdfbase.ttfonts import TTFontFace
+    cached = fonts._cached_face(fonts.font_file(name), fonts.metrics_file(name))
+    assert cached is not None, "stale metrics: run python resources/fonts/build_font.py metrics"
+    parsed = TTFontFace(str(fonts.font_file(name)))
+    skip = {"_pdfScale", "_pos", "_ttf_data"}
+    assert {k: v for k, v in cached.__dict__.items() if k not in skip} == \
+           {k: v for k, v in parsed.__dict__.items() if k not in skip}
+    assert cached._pdfScale(500) == parsed._pdfScale(500)
+    assert bytes(cached._ttf_data) == bytes(parsed._ttf_data)
+
+
+def test_metrics_of_another_font_are_not_used(tmp_path):
+    other = tmp_path / "x.metrics"
+    other.write_bytes(fonts.metrics_file(fonts.TITLE).read_bytes())
+    assert fonts._cached_face(fonts.font_file(fonts.BODY), other) is None
+    other.write_bytes(b"garbage")
+    assert fonts._cached_face(fonts.font_file(fonts.BODY), other) is None

@@ -22,8 +22,12 @@ Three files, each rebuilt byte for byte from Debian packages:
   file: its licence is not the OFL, so its glyphs are not merged into the
   OFL faces.
 
+Beside each font, ``*.metrics`` holds what reportlab parses from it (cmap, widths), so that a
+PDF export does not parse 13 MB of font each time; it is written last, and must be remade
+whenever a font or the reportlab version changes (tests/test_fonts.py checks).
+
 Usage:
-    python resources/fonts/build_font.py [--fonts-dir /usr/share/fonts] [body|title|supplement ...]
+    python resources/fonts/build_font.py [--fonts-dir /usr/share/fonts] [body|title|supplement|metrics ...]
 
 Needs fontTools. The body face takes a few minutes (outline conversion).
 """
@@ -331,16 +335,29 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--fonts-dir", default=FONTS_DIR,
                     help="where the Debian font packages put their files (default: /usr/share/fonts)")
-    ap.add_argument("which", nargs="*", choices=["body", "title", "supplement"],
-                    help="which font(s) to build (default: all)")
+    ap.add_argument("which", nargs="*", choices=["body", "title", "supplement", "metrics"],
+                    help="which font(s) to build (default: all); the metrics are always remade")
     args = ap.parse_args(argv)
     which = args.which or ["body", "title", "supplement"]
+    if which == ["metrics"]:
+        write_metrics()
+        return
     if "body" in which:
         build_body(args.fonts_dir, BODY)
     if "title" in which:
         build_title(args.fonts_dir, TITLE)
     if "supplement" in which:
         build_supplement(args.fonts_dir, SUPPLEMENT, BODY)
+    write_metrics()
+
+
+def write_metrics():
+    """The parsed metrics reportlab loads instead of parsing each font (core/export/fonts.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+    from core.export import fonts
+    for name in fonts.FILES:
+        fonts.write_metrics(name)
+        print(f"wrote {fonts.metrics_file(name).name}")
 
 
 if __name__ == "__main__":
