@@ -48,6 +48,7 @@ def register() -> tuple[str, str]:
     Returns ``(body_name, title_name)`` for ``canvas.setFont`` and table styles."""
     if len(_faces) == len(FILES):
         return BODY, TITLE
+    import_platypus()
     with _lock:
         if len(_faces) < len(FILES):
             from reportlab.pdfbase import pdfmetrics
@@ -145,17 +146,48 @@ def _read_font_file(path):
         return path.read_bytes()
 
 
+class _Glyphs:
+    """The glyf table, sliced glyph by glyph without copying the whole table first."""
+    __slots__ = ("_view",)
+
+    def __init__(self, view):
+        self._view = view
+
+    def __getitem__(self, key):
+        return bytes(self._view[key])
+
+    def __len__(self):
+        return len(self._view)
+
+
+def _face_class():
+    from reportlab.pdfbase.ttfonts import TTFontFace
+
+    class Face(TTFontFace):
+        """reportlab's face, but a PDF subset reads only the glyphs it embeds: reportlab copies
+        the whole glyf table (11 MB for the body face) for every 256-character subset."""
+
+        def get_table(self, tag):
+            if tag == "glyf":
+                pos, length = self.get_table_pos(tag)
+                return _Glyphs(memoryview(self._ttf_data)[pos:pos + length])
+            return super().get_table(tag)
+
+    return Face
+
+
 def _cached_face(path, metrics):
     """A TTFontFace from the font file and its shipped metrics, or None when they do not match."""
     import marshal
 
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontFace, TTFontParser
+    from reportlab.pdfbase.ttfonts import TTFNameBytes, TTFontParser
     try:
         blob = metrics.read_bytes()
     except OSError:
         return None
-    face = TTFontFace.__new__(TTFontFace)
+    Face = _face_class()
+    face = Face.__new__(Face)
     pdfmetrics.TypeFace.__init__(face, None)
     face._ttf_data = _read_font_file(path)
     face.filename = str(path)
@@ -200,10 +232,51 @@ def load_font(name: str):
 
 def preload() -> None:
     """Do ahead of time what the first PDF export would do: import reportlab's
-    drawing code and parse the fonts.  Safe to call from a background thread."""
+    drawing code and load the fonts.  Safe to call from a background thread."""
+    import_platypus()
     register()
     coverage()
-    import reportlab.platypus  # noqa: F401  (the PDF writer's layout engine)
+
+
+class _LazyPattern:
+    """A regular expression compiled on first use."""
+
+    def __init__(self, compile_, pattern, flags):
+        self._compile, self._args, self._compiled = compile_, (pattern, flags), None
+
+    def __getattr__(self, name):
+        if self._compiled is None:
+            self._compiled = self._compile(*self._args)
+        return getattr(self._compiled, name)
+
+
+def import_platypus() -> None:
+    """Import reportlab.platypus (the PDF writer's tables and pages), without its costliest part.
+
+    Importing reportlab.platypus.paragraph compiles ``uri_pat``, a case-insensitive URL pattern
+    over the whole of U+00A1–U+FFFF: 50–70 ms, in every process that writes a PDF, for a pattern
+    used only by ``<a href>`` links in Paragraph markup, which these PDFs never have.  While the
+    module is imported, such a pattern (a long one spanning up to U+FFFF) is compiled on first
+    use instead; every other pattern is compiled as usual."""
+    import sys
+    if "reportlab.platypus.paragraph" in sys.modules:
+        return
+    with _lock:
+        if "reportlab.platypus.paragraph" in sys.modules:
+            return
+        import re
+        real = re.compile
+
+        def compile_(pattern, flags=0):
+            if isinstance(pattern, str) and len(pattern) > 300 and "\uffff" in pattern:
+                return _LazyPattern(real, pattern, flags)
+            return real(pattern, flags)
+
+        re.compile = compile_
+        try:
+            import reportlab.platypus  # noqa: F401
+        finally:
+            re.compile = real
 
 
 def cmap(name: str = BODY) -> dict:
