@@ -2,6 +2,7 @@
 title prints in the bold 黑体-style face (resources/fonts/, core.export.fonts)."""
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -156,3 +157,35 @@ def test_metrics_of_another_font_are_not_used(tmp_path):
     assert fonts._cached_face(fonts.font_file(fonts.BODY), other) is None
     other.write_bytes(b"garbage")
     assert fonts._cached_face(fonts.font_file(fonts.BODY), other) is None
+
+
+WINDOW_SCRIPT = r"""
+import sys, time
+from ui.app import make_app, prepare_store
+from core.store import Store
+app = make_app("ziping")
+store = Store(sys.argv[1])
+prepare_store(store)
+from ui.main_window import MainWindow
+win = MainWindow(store)
+before = {m for m in ("openpyxl", "reportlab.platypus") if m in sys.modules}
+win.show()
+from core import export
+deadline = time.monotonic() + 30
+while export._preloading is None and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+export._preloading.join(30)
+from core.export import fonts
+print(sorted(before), "openpyxl" in sys.modules, "reportlab.platypus" in sys.modules, len(fonts._faces))
+"""
+
+
+def test_window_loads_the_export_code_in_the_background_once_shown(tmp_path):
+    """Opening the window does not import openpyxl or reportlab; once it is shown they and the
+    fonts are loaded in a background thread, so the first export is as fast as the next."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
+    p = subprocess.run([sys.executable, "-c", WINDOW_SCRIPT, str(tmp_path / "forms.db")], capture_output=True,
+                       text=True, env=env, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split()[-4:] == ["[]", "True", "True", "3"], p.stdout
