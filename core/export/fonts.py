@@ -48,7 +48,6 @@ def register() -> tuple[str, str]:
     Returns ``(body_name, title_name)`` for ``canvas.setFont`` and table styles."""
     if len(_faces) == len(FILES):
         return BODY, TITLE
-    import_platypus()
     with _lock:
         if len(_faces) < len(FILES):
             from reportlab.pdfbase import pdfmetrics
