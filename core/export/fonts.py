@@ -375,3 +375,28 @@ def draw_string(canv, x: float, y: float, text: str, face: str, size: float, ali
         canv.setFont(name, size)
         canv.drawString(x, y, piece)
         x += w
+
+
+def draw_lines(canv, x: float, y: float, lines, leading: float, face: str, size: float,
+               align: str = "left") -> None:
+    """Draw lines one under another (the first baseline at ``y``) as one PDF text object:
+    several times less work for reportlab than a ``drawString`` per line.  ``x`` as in
+    :func:`draw_string`; empty lines leave their space."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    text = canv.beginText()
+    current = None
+    for line in lines:
+        if line:
+            pieces = runs(line, face)
+            x0 = x
+            if align != "left":
+                width = sum(stringWidth(piece, name, size) for name, piece in pieces)
+                x0 = x - width if align == "right" else x - width / 2
+            text.setTextOrigin(x0, y)
+            for name, piece in pieces:
+                if name != current:
+                    text.setFont(name, size)
+                    current = name
+                text.textOut(piece)
+        y -= leading
+    canv.drawText(text)

@@ -141,11 +141,7 @@ def _lines_class():
             c.saveState()
             face = fonts.TITLE if self.bold else FONT     # the title in the bold 黑体-style face
             x = {"left": 0, "right": self.width}.get(self.align, self.width / 2)
-            y = self.height - self.size
-            for line in self.lines:
-                if line:
-                    fonts.draw_string(c, x, y, line, face, self.size, self.align)
-                y -= self.leading
+            fonts.draw_lines(c, x, self.height - self.size, self.lines, self.leading, face, self.size, self.align)
             c.restoreState()
 
     return Lines
