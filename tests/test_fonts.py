@@ -203,3 +203,20 @@ def test_pdf_export_skips_compiling_reportlabs_url_pattern(tmp_path):
                        capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert p.stdout.split() == ["0", "_LazyPattern", "True"], p.stderr
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@needs_poppler
+def test_markup_lets_a_paragraph_print_every_face(tmp_path):
+    """Other PDF writers (platypus Paragraphs) get the same fallback through fonts.markup."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+    body, title = fonts.register()
+    text = "说明<附件>&鿿䶿"
+    assert fonts.markup(text) == ('说明&lt;附件&gt;&amp;<font name="BabelStoneHanSupplement">鿿䶿</font>')
+    pdf = tmp_path / "p.pdf"
+    SimpleDocTemplate(str(pdf)).build([Paragraph(fonts.markup(text, fonts.TITLE),
+                                                 ParagraphStyle("t", fontName=title, fontSize=14)),
+                                       Paragraph(fonts.markup(text), ParagraphStyle("b", fontName=body))])
+    out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert out.count("说明<附件>&鿿䶿") == 2
+    assert _fonts_of(pdf).keys() >= {"NotoSansSC-Bold", "NotoSerifSC-Regular", "BabelStoneHanSupplement-Regular"}

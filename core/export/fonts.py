@@ -343,6 +343,18 @@ def runs(text: str, face: str = BODY) -> list[tuple[str, str]]:
     return [(name, "".join(chars)) for name, chars in out]
 
 
+def markup(text: str, face: str = BODY) -> str:
+    """``text`` as reportlab Paragraph markup for a paragraph set in ``face``: ``& < >``
+    escaped, and the characters ``face`` lacks wrapped in ``<font name=...>`` of the bundled
+    face that has them (a Paragraph does not fall back from one font to another)."""
+    def esc(s: str) -> str:
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    out = []
+    for name, piece in runs(text, face):
+        out.append(esc(piece) if name == CHAINS[face][0] else f'<font name="{name}">{esc(piece)}</font>')
+    return "".join(out)
+
+
 def string_width(text: str, face: str, size: float) -> float:
     """Width in points of ``text`` drawn in ``face``'s chain at ``size``."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
