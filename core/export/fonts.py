@@ -9,12 +9,13 @@ Three TrueType files of ``resources/fonts/`` (see its README):
   and U+4E00–9FFF that Noto has not drawn yet.
 
 A character is drawn with the first face of its chain that has it: body →
-supplement, title → body → supplement (:func:`runs`, :func:`draw_string`).
-A character no face has is reported by :func:`missing_glyphs` before export.
+supplement, title → body → supplement (:func:`runs`, :func:`draw_string`,
+:func:`draw_lines`; :func:`markup` for Paragraphs).  A character no face has is
+reported by :func:`missing_glyphs` before export.
 
-Parsing the fonts costs tens of milliseconds: it is done once per process, on
-first use (or ahead of time by :func:`preload`, which the window calls in a
-background thread), guarded by a lock so that the two never race.
+Loading the fonts is done once per process, on first use (or ahead of time by
+:func:`preload`, which the window calls in a background thread), guarded by a
+lock; reportlab's parse of each font is shipped beside it (``*.metrics``).
 """
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ TITLE = "NotoSansSC-Bold"
 SUPPLEMENT = "BabelStoneHanSupplement"
 
 FILES = {BODY: BODY_FONT, TITLE: TITLE_FONT, SUPPLEMENT: SUPPLEMENT_FONT}
-CHAINS = {BODY: (BODY, SUPPLEMENT), TITLE: (TITLE, BODY, SUPPLEMENT)}
+# every chain holds every face, so that what coverage() promises is always drawn
+CHAINS = {BODY: (BODY, SUPPLEMENT, TITLE), TITLE: (TITLE, BODY, SUPPLEMENT)}
 
 _ZERO_WIDTH = {"Cc", "Cf", "Mn", "Me", "Zl", "Zp"}
 
