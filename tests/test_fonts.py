@@ -15,7 +15,7 @@ from fontTools.ttLib import TTFont
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.export import export_form, fonts, missing_glyphs  # noqa: E402
+from core.export import export_form, font_metrics, fonts, missing_glyphs  # noqa: E402
 from core.resources import BODY_FONT, SUPPLEMENT_FONT, TITLE_FONT, font_path  # noqa: E402
 from tests.helpers import central_form, sample  # noqa: E402
 
@@ -137,7 +137,8 @@ def test_shipped_metrics_match_the_font_and_reportlab(name):
     """The *.metrics files are what reportlab would parse from the font now: remade by
     build_font.py (`python resources/fonts/build_font.py metrics`) when a font or reportlab changes."""
     from reportlab.pdfbase.ttfonts import TTFontFace
-    cached = fonts._cached_face(fonts.font_file(name), fonts.metrics_file(name))
+    path = fonts.font_file(name)
+    cached = font_metrics._cached_face(path, font_metrics.metrics_file(path))
     assert cached is not None, "stale metrics: run python resources/fonts/build_font.py metrics"
     parsed = TTFontFace(str(fonts.font_file(name)))
     skip = {"_pdfScale", "_pos", "_ttf_data"}
@@ -153,10 +154,10 @@ def test_shipped_metrics_match_the_font_and_reportlab(name):
 
 def test_metrics_of_another_font_are_not_used(tmp_path):
     other = tmp_path / "x.metrics"
-    other.write_bytes(fonts.metrics_file(fonts.TITLE).read_bytes())
-    assert fonts._cached_face(fonts.font_file(fonts.BODY), other) is None
+    other.write_bytes(font_metrics.metrics_file(fonts.font_file(fonts.TITLE)).read_bytes())
+    assert font_metrics._cached_face(fonts.font_file(fonts.BODY), other) is None
     other.write_bytes(b"garbage")
-    assert fonts._cached_face(fonts.font_file(fonts.BODY), other) is None
+    assert font_metrics._cached_face(fonts.font_file(fonts.BODY), other) is None
 
 
 WINDOW_SCRIPT = r"""

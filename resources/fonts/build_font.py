@@ -352,12 +352,12 @@ def main(argv=None):
 
 
 def write_metrics():
-    """The parsed metrics reportlab loads instead of parsing each font (core/export/fonts.py)."""
+    """The parsed metrics reportlab loads instead of parsing each font (core/export/font_metrics.py)."""
     sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
-    from core.export import fonts
+    from core.export import font_metrics, fonts
     for name in fonts.FILES:
-        fonts.write_metrics(name)
-        print(f"wrote {fonts.metrics_file(name).name}")
+        font_metrics.write_metrics(fonts.font_file(name))
+        print(f"wrote {font_metrics.metrics_file(fonts.font_file(name)).name}")
 
 
 if __name__ == "__main__":
