@@ -117,14 +117,44 @@ def _round(w: float) -> float:
     return round(w / STEP) * STEP
 
 
-def solve_widths(sheet) -> list[float]:
-    """Widths (template units) for this sheet's columns, summing to the template's."""
+class _ScreenMeasure:
+    """The screen's room: columns ``total_px`` wide together, a font ``em_px`` wide."""
+
+    def __init__(self, total_units: float, total_px: float, em_px: float, pad_px: float):
+        self.px_per_unit = total_px / total_units
+        self.em, self.pad = em_px, pad_px
+
+    def rooms(self, w: float) -> tuple[float]:
+        return ((w * self.px_per_unit - self.pad) / self.em,)
+
+    def avail(self, w: float) -> float:
+        return self.rooms(w)[0]
+
+    def width_for(self, room: float) -> float:
+        return (room * self.em + self.pad) / self.px_per_unit
+
+
+def screen_widths(sheet, total_px: float, em_px: float, pad_px: float = 8.0) -> list[int]:
+    """Column widths in pixels for showing the sheet ``total_px`` wide in a font whose
+    CJK characters are ``em_px`` wide: the same solver with the screen's room, so the
+    fixed labels break as well there as on paper (the screen's room per unit differs
+    from the paper's, and a label fine six to a line may leave one character alone
+    at eight)."""
+    units = solve_widths(sheet, lambda total: _ScreenMeasure(total, total_px, em_px, pad_px))
+    scale = total_px / sum(units)
+    return [int(round(w * scale)) for w in units]
+
+
+def solve_widths(sheet, measure=None) -> list[float]:
+    """Widths (template units) for this sheet's columns, summing to the template's.
+    ``measure``: a function of the total units giving the room of a width (default:
+    the PDF's and the workbook's)."""
     tw = [float(w) for w in sheet.col_widths]
     ncols = len(tw)
     total = sum(tw)
     if ncols == 0 or total <= 0:
         return tw
-    m = _Measure(sheet.orientation, total)
+    m = measure(total) if measure else _Measure(sheet.orientation, total)
     kinds = sheet.row_kinds
 
     words: dict[tuple[int, int], set] = {}     # (first col, last col) -> short fixed texts
@@ -162,6 +192,7 @@ def solve_widths(sheet) -> list[float]:
         # Greedy breaking is not monotonic in the width (偏差原因分析及改进措施 is fine
         # six to a line, not ten): each renderer's room is checked on its own.
         return all(not _bad(t, int(room * 100)) for room in m.rooms(width) for t in texts)
+
 
     def col_ok(c: int, w: float) -> bool:
         return c not in single or words_ok(single[c], w)
@@ -295,8 +326,49 @@ def _distribute(base: list, total: float, tw: list, rows: list, m, col_ok, spans
                 widths[c] = w
                 break
             w -= STEP
+    _jump_gaps(widths, base, target, total, col_ok, spans, words_ok)
     _give_back(widths, total, weight, col_ok, spans, words_ok)
     return widths
+
+
+def _jump_gaps(widths: list, base: list, target: list, total: float, col_ok, spans: dict, words_ok) -> None:
+    """A spanned label breaks badly over a range of widths (偏差原因分析及改进措施 five to
+    a line leaves 施 alone), so its columns may have been held well below their
+    target: lift them over the gap with width taken from columns above theirs."""
+    for (a, b), texts in spans.items():
+        cur = sum(widths[a:b + 1])
+        want = sum(target[a:b + 1])
+        if want - cur < 1.0:
+            continue
+        up = _round(want)
+        limit = up + 8.0
+        while up <= limit and not words_ok(texts, up):
+            up += STEP
+        if up > limit:
+            continue
+        need = up - cur
+        inside = [c for c in range(a, b + 1)]
+        trial = widths[:]
+        # give it to the span's column whose own labels allow it
+        c_in = next((c for c in sorted(inside, key=lambda c: -target[c]) if col_ok(c, trial[c] + need)), None)
+        if c_in is None:
+            continue
+        trial[c_in] += need
+        need -= max(0.0, min(need, total - sum(widths)))      # the width not handed out yet
+        donors = sorted((c for c in range(len(widths)) if not a <= c <= b), key=lambda c: target[c] - widths[c])
+        for _ in range(int(need / STEP) + 1):
+            if need < STEP / 2:
+                break
+            for c in donors:
+                w = trial[c] - STEP
+                if w >= base[c] and col_ok(c, w) and _spans_ok(trial, c, w, spans, words_ok):
+                    trial[c] = w
+                    need -= STEP
+                    break
+            else:
+                break
+        if need < STEP / 2 and all(words_ok(t, sum(trial[x:y + 1])) for (x, y), t in spans.items()):
+            widths[:] = trial
 
 
 def _spans_ok(widths: list, c: int, w: float, spans: dict, words_ok) -> bool:

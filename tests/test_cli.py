@@ -141,7 +141,9 @@ def test_export_loads_no_qt_and_no_network_stack(tmp_path):
                          # its page layout
                          (["export", sample, "--xlsx", str(tmp_path / "b.xlsx")],
                           ("PySide6", "reportlab.platypus", "reportlab.pdfgen", "http", "email")),
-                         (["export", sample, "--pdf", str(tmp_path / "c.pdf")], ("PySide6", "openpyxl")),
+                         # the PDF is drawn straight onto the canvas: no platypus
+                         (["export", sample, "--pdf", str(tmp_path / "c.pdf")],
+                          ("PySide6", "openpyxl", "reportlab.platypus")),
                          (["score", sample], ("PySide6", "openpyxl", "reportlab"))):
         p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, encoding="utf-8",
                            env=ENV, cwd=ROOT, timeout=60)

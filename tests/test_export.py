@@ -22,7 +22,7 @@ from core.export import pdf as pdfmod  # noqa: E402
 from core.export import xlsx as xlsxmod  # noqa: E402
 from core.imports import import_workbook  # noqa: E402
 from core.model import Form, load, new_form  # noqa: E402
-from core.scoring import score  # noqa: E402
+from core.evaluate import evaluate  # noqa: E402
 from core.sheet import SCORE, build_sheet  # noqa: E402
 from core.templates import get_template  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
@@ -226,15 +226,20 @@ def test_pdf_layout_spans_every_merged_cell(long60):
     form, _, _ = long60
     sheet = build_sheet(form)
     lay = pdfmod.layout(sheet)
-    story = [f for f in pdfmod.build_story(lay) if f.__class__.__name__ == "Table"]
-    assert len(story) == len(lay.pages) >= 3
-    spans = [cmd for t in story for cmd in t._spanCmds]
+    assert len(lay.pages) >= 3
+    drawn = [pdfmod.page_cells(lay, p) for p in range(len(lay.pages))]
     merged = [c for c in sheet.cells if c.rowspan > 1 or c.colspan > 1]
+    spans = [d for page in drawn for d in page if d.r1 > d.r0 or d.c1 > d.c0]
     assert len(spans) >= len(merged)
+    # every merged cell is drawn over its columns, and over its rows on each page it reaches
+    for page, cells in zip(lay.pages, drawn):
+        for d in cells:
+            c = d.box.cell
+            assert (d.c0, d.c1) == (c.col, c.col + c.colspan - 1)
+            on_page = [j for j, sl in enumerate(page) if c.row <= sl.row < c.row + c.rowspan]
+            assert (d.r0, d.r1) == (min(on_page), max(on_page))
     # Same column widths on every page, filling the frame.
     pw, _ = lay.page_size
-    for t in story:
-        assert t._argW == lay.col_widths
     assert abs(sum(lay.col_widths) - (pw - 2 * pdfmod.MARGIN_X)) < 0.01
     # Every page fits its frame.
     _, ph = lay.page_size
@@ -282,11 +287,8 @@ def test_pdf_draws_the_lines_as_broken():
     text = "按季度及时开展司法救助工作，发放救助资金七十万元；三是认真做好未收押未收监病犯清理整顿工作。全部收监，提前完成任务！" * 6
     form.data["goals"][0]["indicators"][2]["reason"] = text
     pdfmod.register_font()
-    story = pdfmod.build_story(pdfmod.layout(build_sheet(form)))
-    drawn = []
-    for table in story:
-        for row in getattr(table, "_cellvalues", []):
-            drawn += [cell for cell in row if hasattr(cell, "lines")]
+    lay = pdfmod.layout(build_sheet(form))
+    drawn = [d for p in range(len(lay.pages)) for d in pdfmod.page_cells(lay, p) if any(d.lines)]
     assert drawn
     def own(d):                    # a piece continued from the previous page starts with （续）
         return d.lines[1:] if d.lines[:1] == [pdfmod.CONTINUED] else d.lines
@@ -474,7 +476,7 @@ def test_round_trip_samples(exported, name, tmp_path):
     form, x, _ = exported[name]
     back = import_workbook(x)
     assert back.data == form.data
-    assert json.dumps(score(back).to_json(), ensure_ascii=False) == json.dumps(score(form).to_json(), ensure_ascii=False)
+    assert json.dumps(evaluate(back).to_json(), ensure_ascii=False) == json.dumps(evaluate(form).to_json(), ensure_ascii=False)
     assert back.to_json() == form.to_json()
 
 
@@ -482,7 +484,7 @@ def test_round_trip_sixty_indicators(long60):
     form, x, _ = long60
     back = import_workbook(x)
     assert back.data == form.data
-    assert score(back).to_json() == score(form).to_json()
+    assert evaluate(back).to_json() == evaluate(form).to_json()
 
 
 def test_round_trip_weird_form(tmp_path):

@@ -19,14 +19,17 @@ from core.export import pdf_layout as L  # noqa: E402
 from core.export import xlsx as X  # noqa: E402
 from core.imports import import_workbook  # noqa: E402
 from core.linebreak import break_text, broken_badly  # noqa: E402
-from core.model import load  # noqa: E402
+from core.model import load, new_form  # noqa: E402
 from core.sheet import build_sheet  # noqa: E402
+from core.templates import get_template  # noqa: E402
 from core.widths import em  # noqa: E402
 from tests.layout_forms import STRESS, long_text  # noqa: E402
 
 SAMPLES = sorted((ROOT / "resources" / "samples").glob("*.json"))
 FORMS = dict(STRESS)
 FORMS.update({p.stem: (lambda p=p: load(p)) for p in SAMPLES})
+TEMPLATES = ["central-project", "hunan-dept", "hubei-dept", "hunan-project-simple", "sichuan-project"]
+FORMS.update({f"new-{t}": (lambda t=t: new_form(get_template(t), 2026)) for t in TEMPLATES})
 NAMES = sorted(FORMS)
 POPPLER = shutil.which("pdftotext") and shutil.which("pdfinfo")
 needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed; CI installs it")
@@ -123,6 +126,27 @@ def test_total_and_signatures_never_alone(done, name):
             assert "ind-header" in all_kinds[:all_kinds.index("total")], f"{name}: no column labels above 总分"
         if "note" in body_kinds and pno:
             assert body_kinds[0] != "note", f"{name}: signature lines alone on page {pno + 1}"
+
+
+def _total_page_ok(sheet, lay) -> bool:
+    kinds = sheet.row_kinds
+    for page in lay.pages:
+        body = [kinds[sl.row] for sl in page if not sl.repeat]
+        if "total" in body and "ind" not in body[:body.index("total")]:
+            return False
+        if body and body[0] == "note" and page is not lay.pages[0]:
+            return False
+    return True
+
+
+def test_total_never_alone_whatever_the_length():
+    """Forms of every length around page boundaries: the 总分 row always has an indicator row
+    before it on its page (and the signature lines never start a page)."""
+    from tests.layout_forms import project_form
+    for n in range(24, 64):
+        f = project_form(n)
+        sheet = build_sheet(f)
+        assert _total_page_ok(sheet, L.layout(sheet)), n
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -320,6 +344,18 @@ def test_spread_rows_round_trip(done, name):
     assert import_workbook(e.xlsx).data == e.form.data
 
 
+def test_spread_row_long_text_fills_its_rows_and_the_rest_read_from_the_top(done):
+    e = done("reason5000")
+    ws = e.wb.worksheets[0]
+    starts = e.starts()
+    reason = e.sheet.cell_for("goals.0.indicators.3.reason")
+    assert starts[reason.row + 1] - starts[reason.row] >= 10
+    assert ws.cell(starts[reason.row] + 1, reason.col + 1).alignment.vertical == "distributed"
+    for key in ("name", "target", "weight", "score"):
+        cell = e.sheet.cell_for(f"goals.0.indicators.3.{key}")
+        assert ws.cell(starts[cell.row] + 1, cell.col + 1).alignment.vertical == "top", key
+
+
 def test_clerk_edit_below_a_spread_row_is_read(done, tmp_path):
     import openpyxl
 
@@ -342,3 +378,16 @@ def test_libreoffice_prints_the_workbook_on_as_many_pages_as_the_pdf(done, tmp_p
     assert pages == len(e.lay.pages)
     last = squash(run("pdftotext", "-f", str(pages), "-l", str(pages), str(out), "-"))
     assert "总分" in last and "满意度指标" in last          # the total with its last indicator row
+
+
+@pytest.mark.parametrize("name", ["central-project-example-2022", "seed004", "ind150"])
+@pytest.mark.parametrize("total_px, em_px", [(960, 14), (1240, 14), (1500, 16)])
+def test_screen_widths_keep_labels_whole_at_any_window_width(done, name, total_px, em_px):
+    from core.widths import screen_widths
+    e = done(name)
+    px = screen_widths(e.sheet, total_px, em_px)
+    assert abs(sum(px) - total_px) <= len(px)
+    for cell in e.sheet.cells:
+        if _fixed(e, cell):
+            room = (sum(px[cell.col:cell.col + cell.colspan]) - 8) / em_px
+            assert not broken_badly(break_text(cell.text, room, em)), (cell.text, total_px)

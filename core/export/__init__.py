@@ -76,7 +76,7 @@ _preloading = None
 def preload() -> None:
     """Load what the first export needs — openpyxl, reportlab, the fonts and the export code —
     so that it is as fast as the exports after it (about 0.3 s of work, done once per process)."""
-    from . import fonts, pdf, xlsx  # noqa: F401
+    from . import fonts, pdf, pdf_layout, xlsx  # noqa: F401
     from .. import checks, sheet  # noqa: F401
     fonts.preload()
     import openpyxl  # noqa: F401

@@ -9,8 +9,7 @@ Three TrueType files of ``resources/fonts/`` (see its README):
   and U+4E00–9FFF that Noto has not drawn yet.
 
 A character is drawn with the first face of its chain that has it: body →
-supplement, title → body → supplement (:func:`runs`, :func:`draw_string`,
-:func:`draw_lines`; :func:`markup` for Paragraphs).  A character no face has is
+supplement, title → body → supplement (:func:`runs`; :func:`markup` for Paragraphs).  A character no face has is
 reported by :func:`missing_glyphs` before export.
 
 Loading the fonts is done once per process, on first use (or ahead of time by
@@ -65,8 +64,8 @@ def register() -> tuple[str, str]:
 
 def preload() -> None:
     """Do ahead of time what the first PDF export would do: import reportlab's
-    drawing code and load the fonts.  Safe to call from a background thread."""
-    import_platypus()
+    canvas and load the fonts.  Safe to call from a background thread."""
+    import reportlab.pdfgen.canvas  # noqa: F401
     register()
     coverage()
 
@@ -84,13 +83,14 @@ class _LazyPattern:
 
 
 def import_platypus() -> None:
-    """Import reportlab.platypus (the PDF writer's tables and pages), without its costliest part.
+    """Import reportlab.platypus (for the PDF writers that lay out with it: Paragraphs, tables),
+    without its costliest part.  The form's PDF draws straight onto the canvas and needs none of it.
 
     Importing reportlab.platypus.paragraph compiles ``uri_pat``, a case-insensitive URL pattern
-    over the whole of U+00A1–U+FFFF: 50–70 ms, in every process that writes a PDF, for a pattern
-    used only by ``<a href>`` links in Paragraph markup, which these PDFs never have.  While the
-    module is imported, such a pattern (a long one spanning up to U+FFFF) is compiled on first
-    use instead; every other pattern is compiled as usual."""
+    over the whole of U+00A1–U+FFFF: 50–70 ms, in every process that imports it, for a pattern
+    used only by ``<a href>`` links in Paragraph markup.  While the module is imported, such a
+    pattern (a long one spanning up to U+FFFF) is compiled on first use instead; every other
+    pattern is compiled as usual."""
     import sys
     if "reportlab.platypus.paragraph" in sys.modules:
         return
@@ -193,56 +193,3 @@ def string_width(text: str, face: str, size: float) -> float:
     """Width in points of ``text`` drawn in ``face``'s chain at ``size``."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
     return sum(stringWidth(piece, name, size) for name, piece in runs(text, face))
-
-
-def draw_string(canv, x: float, y: float, text: str, face: str, size: float, align: str = "left") -> None:
-    """Draw one line on a reportlab canvas; ``x`` is the left edge, the centre or
-    the right edge for ``align`` left, center or right.  Leaves the canvas'
-    font set to the last face used (callers save and restore state)."""
-    pieces = runs(text, face)
-    if len(pieces) == 1:
-        name, piece = pieces[0]
-        canv.setFont(name, size)
-        if align == "left":
-            canv.drawString(x, y, piece)
-        elif align == "right":
-            canv.drawRightString(x, y, piece)
-        else:
-            canv.drawCentredString(x, y, piece)
-        return
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    widths = [stringWidth(piece, name, size) for name, piece in pieces]
-    total = sum(widths)
-    if align == "right":
-        x -= total
-    elif align != "left":
-        x -= total / 2
-    for (name, piece), w in zip(pieces, widths):
-        canv.setFont(name, size)
-        canv.drawString(x, y, piece)
-        x += w
-
-
-def draw_lines(canv, x: float, y: float, lines, leading: float, face: str, size: float,
-               align: str = "left") -> None:
-    """Draw lines one under another (the first baseline at ``y``) as one PDF text object:
-    several times less work for reportlab than a ``drawString`` per line.  ``x`` as in
-    :func:`draw_string`; empty lines leave their space."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    text = canv.beginText()
-    current = None
-    for line in lines:
-        if line:
-            pieces = runs(line, face)
-            x0 = x
-            if align != "left":
-                width = sum(stringWidth(piece, name, size) for name, piece in pieces)
-                x0 = x - width if align == "right" else x - width / 2
-            text.setTextOrigin(x0, y)
-            for name, piece in pieces:
-                if name != current:
-                    text.setFont(name, size)
-                    current = name
-                text.textOut(piece)
-        y -= leading
-    canv.drawText(text)

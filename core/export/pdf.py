@@ -10,6 +10,7 @@ break is repeated; a long text continues under a （续） line.
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass
 
 from ..sheet import HEADER, SUBTITLE, TITLE, Sheet, build_sheet
 from .pdf_layout import (FOOTER_Y, LEADING, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, NO_END, NO_START,  # noqa: F401
@@ -21,7 +22,6 @@ from . import fonts
 FONT = fonts.BODY
 LINE_WIDTH = 0.6
 SUBJECT = "预算绩效自评表"
-
 
 def register_font() -> None:
     """Register the embedded TrueType faces once (:mod:`core.export.fonts`).  (Lines
@@ -119,32 +119,17 @@ def check_glyphs(sheet: Sheet) -> None:
 
 # ---------------------------------------------------------------- drawing
 
-def _lines_class():
-    """A cell's text, already broken into lines (see :func:`break_lines`), drawn as it is.
-
-    Drawing the lines directly is several times faster than handing them to a Paragraph, which
-    would parse markup and break the lines a second time."""
-    from reportlab.platypus import Flowable
-
-    class Lines(Flowable):
-        def __init__(self, lines: list[str], size: float, leading: float, align: str, bold: bool = False):
-            super().__init__()
-            self.lines, self.size, self.leading, self.align, self.bold = lines, size, leading, align, bold
-
-        def wrap(self, avail_width, avail_height):
-            self.width = avail_width
-            self.height = len(self.lines) * self.leading
-            return self.width, self.height
-
-        def draw(self):
-            c = self.canv
-            c.saveState()
-            face = fonts.TITLE if self.bold else FONT     # the title in the bold 黑体-style face
-            x = {"left": 0, "right": self.width}.get(self.align, self.width / 2)
-            fonts.draw_lines(c, x, self.height - self.size, self.lines, self.leading, face, self.size, self.align)
-            c.restoreState()
-
-    return Lines
+@dataclass
+class Drawn:
+    """A cell as drawn on one page: its box, the grid rows (of the page) and
+    columns it covers, its lines, and how they sit in it."""
+    box: object
+    r0: int
+    r1: int
+    c0: int
+    c1: int
+    lines: list
+    valign: str                  # "middle" | "top"
 
 
 def _capacity(height: float, leading: float) -> int:
@@ -152,7 +137,7 @@ def _capacity(height: float, leading: float) -> int:
 
 
 def _page_boxes(lay: Layout, page: list) -> list:
-    """The boxes drawn on a page: those starting in its rows, and merged cells from above."""
+    """The boxes on a page: those starting in its rows, and merged cells from above."""
     seen: set = set()
     out = []
     first_body = next((s.row for s in page if not s.repeat), None)
@@ -167,74 +152,113 @@ def _page_boxes(lay: Layout, page: list) -> list:
     return out
 
 
-def _table_style(pad_y: float = PAD_Y) -> list:
-    return [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("FONTNAME", (0, 0), (-1, -1), FONT),
-            ("LEFTPADDING", (0, 0), (-1, -1), PAD_X), ("RIGHTPADDING", (0, 0), (-1, -1), PAD_X),
-            ("TOPPADDING", (0, 0), (-1, -1), pad_y), ("BOTTOMPADDING", (0, 0), (-1, -1), pad_y)]
+def page_cells(lay: Layout, pno: int) -> list[Drawn]:
+    """What a page draws, cell by cell (pure data; see :func:`draw`)."""
+    page = lay.pages[pno]
+    local: dict = {}
+    for j, sl in enumerate(page):
+        local.setdefault(sl.row, j)
+    heights = [sl.height for sl in page]
+    out = []
+    for b in _page_boxes(lay, page):
+        cell = b.cell
+        rows = [local[r] for r in range(cell.row, cell.row + cell.rowspan) if r in local]
+        if not rows:
+            continue
+        r0, r1 = min(rows), max(rows)
+        valign = "middle"
+        if cell.rowspan == 1:
+            sl = page[r0]
+            lines = lay.lines_of(b, sl)
+            if sl.split:
+                valign = "top"          # a text running over pages reads from the top of each piece
+        else:
+            # A merged group label: printed whole in each page's part of it where it fits.
+            cap = _capacity(sum(heights[r0:r1 + 1]), b.leading)
+            lines = b.lines if len(b.lines) <= cap else b.lines[:cap]
+        out.append(Drawn(b, r0, r1, cell.col, cell.col + cell.colspan - 1, list(lines), valign))
+    return out
 
 
-def build_story(lay: Layout) -> list:
-    """One Table per page, drawn from the layout's slices; linear in the rows."""
-    from reportlab.lib import colors
-    from reportlab.platypus import PageBreak, Table, TableStyle
-
-    Lines = _lines_class()
-    sheet = lay.sheet
-    ncols = sheet.ncols
-    story = []
-    for pno, page in enumerate(lay.pages):
-        local: dict = {}
-        for j, sl in enumerate(page):
-            local.setdefault(sl.row, j)
-        heights = [sl.height for sl in page]
-        data = [["" for _ in range(ncols)] for _ in page]
-        cmds = _table_style()
-        note_rows: dict = {}
-        for b in _page_boxes(lay, page):
-            cell = b.cell
-            rows = [local[r] for r in range(cell.row, cell.row + cell.rowspan) if r in local]
-            if not rows:
-                continue
-            if cell.row in lay.note_widths:
-                note_rows.setdefault(rows[0], []).append(b)
-                continue
-            r0, r1 = min(rows), max(rows)
-            c0, c1 = cell.col, cell.col + cell.colspan - 1
-            if cell.rowspan == 1:
-                sl = page[r0]
-                lines = lay.lines_of(b, sl)
-                if sl.split:
-                    cmds.append(("VALIGN", (c0, r0), (c1, r1), "TOP"))
+def _draw_text(t, lines: list, size: float, leading: float, top: float, x0: float, x1: float,
+               align: str, measure, face: str = FONT) -> None:
+    """Lines of one cell into the page's text object, the first baseline one ``size``
+    below ``top``; each piece in the first bundled face of ``face``'s chain that has it
+    (``measure`` gives the body face's widths; None measures in ``face``)."""
+    y = top - size
+    for line in lines:
+        if line:
+            if align == "left":
+                x = x0
             else:
-                # A merged group label: printed whole in each page's part of it where it fits.
-                cap = _capacity(sum(heights[r0:r1 + 1]), b.leading)
-                lines = b.lines if len(b.lines) <= cap else b.lines[:cap]
-            if r1 > r0 or c1 > c0:
-                cmds.append(("SPAN", (c0, r0), (c1, r1)))
-            if cell.border and cell.role not in (TITLE, SUBTITLE):
-                cmds.append(("BOX", (c0, r0), (c1, r1), LINE_WIDTH, colors.black))
-            if any(lines):
-                align = cell.align if cell.role not in (TITLE, SUBTITLE) else "center"
-                data[r0][c0] = Lines(list(lines), b.size, b.leading, align, bold=cell.role == TITLE)
-        for r0, row_boxes in note_rows.items():
-            # A signature line with its own column widths, in one cell across the page.
-            row_boxes.sort(key=lambda b: b.cell.col)
-            plan = lay.note_widths[row_boxes[0].cell.row]
-            inner = [[Lines(list(b.lines), b.size, b.leading, b.cell.align) if any(b.lines) else ""
-                      for b in row_boxes]]
-            data[r0][0] = Table(inner, colWidths=[plan[b.cell.col] for b in row_boxes], rowHeights=[heights[r0]],
-                                style=TableStyle(_table_style(0)))
-            cmds.append(("SPAN", (0, r0), (ncols - 1, r0)))
-            cmds.append(("LEFTPADDING", (0, r0), (0, r0), 0))
-            cmds.append(("RIGHTPADDING", (0, r0), (0, r0), 0))
-            cmds.append(("TOPPADDING", (0, r0), (0, r0), 0))
-            cmds.append(("BOTTOMPADDING", (0, r0), (0, r0), 0))
-        t = Table(data, colWidths=lay.col_widths, rowHeights=heights, style=TableStyle(cmds),
-                  hAlign="CENTER", splitByRow=0)
-        story.append(t)
-        if pno < len(lay.pages) - 1:
-            story.append(PageBreak())
-    return story
+                w = (sum(map(measure, line)) * size / SIZE if measure is not None
+                     else fonts.string_width(line, face, size))
+                x = x1 - w if align == "right" else (x0 + x1 - w) / 2
+            t.setTextOrigin(x, y)
+            for name, piece in fonts.runs(line, face):
+                if getattr(t, "_face", None) != (name, size, leading):
+                    t.setFont(name, size, leading)
+                    t._face = (name, size, leading)
+                t.textOut(piece)
+        y -= leading
+
+
+def _draw_title(canv, lines: list, size: float, leading: float, top: float, x0: float, x1: float, measure) -> None:
+    """The title, in the bold 黑体-style title face (:data:`fonts.TITLE`)."""
+    t = canv.beginText()
+    _draw_text(t, lines, size, leading, top, x0, x1, "center", None, face=fonts.TITLE)
+    canv.drawText(t)
+
+
+def _draw_page(canv, lay: Layout, pno: int) -> None:
+    from .pdf_layout import _measure
+
+    measure = _measure(SIZE)
+    page = lay.pages[pno]
+    xs = [MARGIN_X]
+    for w in lay.col_widths:
+        xs.append(xs[-1] + w)
+    ys = [lay.page_size[1] - MARGIN_TOP]
+    for sl in page:
+        ys.append(ys[-1] - sl.height)
+    grid = canv.beginPath()
+    text = canv.beginText()
+    notes: dict = {}
+    for d in page_cells(lay, pno):
+        cell = d.box.cell
+        if cell.row in lay.note_widths:
+            notes.setdefault(d.r0, []).append(d)
+            continue
+        x0, x1, top, bottom = xs[d.c0], xs[d.c1 + 1], ys[d.r0], ys[d.r1 + 1]
+        if cell.border and cell.role not in (TITLE, SUBTITLE):
+            grid.rect(x0, bottom, x1 - x0, top - bottom)
+        if not any(d.lines):
+            continue
+        block = len(d.lines) * d.box.leading
+        if d.valign == "top":
+            text_top = top - PAD_Y
+        else:
+            text_top = bottom + PAD_Y + (top - bottom - 2 * PAD_Y + block) / 2
+        if cell.role == TITLE:
+            _draw_title(canv, d.lines, d.box.size, d.box.leading, text_top, x0 + PAD_X, x1 - PAD_X, measure)
+            continue
+        align = cell.align if cell.role != SUBTITLE else "center"
+        _draw_text(text, d.lines, d.box.size, d.box.leading, text_top, x0 + PAD_X, x1 - PAD_X, align, measure)
+    for r0, items in notes.items():
+        # A signature line with its own column widths across the page.
+        items.sort(key=lambda d: d.box.cell.col)
+        plan = lay.note_widths[items[0].box.cell.row]
+        x = MARGIN_X
+        top, bottom = ys[r0], ys[r0 + 1]
+        for d in items:
+            w = plan[d.box.cell.col]
+            if any(d.lines):
+                block = len(d.lines) * d.box.leading
+                _draw_text(text, d.lines, d.box.size, d.box.leading, bottom + (top - bottom + block) / 2,
+                           x + PAD_X, x + w - PAD_X, d.box.cell.align, measure)
+            x += w
+    canv.drawText(text)
+    canv.drawPath(grid, stroke=1, fill=0)
 
 
 def _meta(text: str) -> str:
@@ -262,29 +286,29 @@ def write_pdf(form, path, sheet: Sheet | None = None, *, allow_missing: bool = F
 
 
 def draw(lay: Layout, form, path) -> None:
-    """Draw a layout into a PDF file at ``path``."""
-    fonts.import_platypus()      # reportlab's page layout, without its costliest import
+    """Draw a layout into a PDF file at ``path``: each page straight onto the canvas
+    (the layout says where every line goes; no table machinery is needed)."""
     from reportlab.lib import colors
-    from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
+    from reportlab.pdfgen.canvas import Canvas
 
     sheet = lay.sheet
     pw, ph = lay.page_size
     npages = len(lay.pages)
-
-    def footer(canv, doc):
-        canv.saveState()
-        canv.setFont(FONT, 9)
-        canv.setFillColor(colors.black)
-        canv.drawCentredString(pw / 2, FOOTER_Y, f"第 {doc.page} 页 共 {npages} 页")
-        canv.restoreState()
-
     unit = _meta(_unit_name(form, sheet))
-    doc = BaseDocTemplate(str(path), pagesize=(pw, ph), leftMargin=MARGIN_X, rightMargin=MARGIN_X,
-                          topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM,
-                          title=_meta(sheet.title), author=unit or "ziping", subject=SUBJECT, creator="ziping",
-                          producer="ziping (reportlab)", keywords=[SUBJECT], lang="zh-CN",
-                          initialFontName=FONT, initialFontSize=SIZE, initialLeading=LEADING)
-    frame = Frame(MARGIN_X, MARGIN_BOTTOM, pw - 2 * MARGIN_X, ph - MARGIN_TOP - MARGIN_BOTTOM,
-                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="body")
-    doc.addPageTemplates([PageTemplate(id="form", frames=[frame], onPage=footer)])
-    doc.build(build_story(lay))
+    canv = Canvas(str(path), pagesize=(pw, ph), lang="zh-CN", initialFontName=FONT, initialFontSize=SIZE,
+                  initialLeading=LEADING)
+    canv.setAuthor(unit or "ziping")
+    canv.setTitle(_meta(sheet.title))
+    canv.setSubject(SUBJECT)
+    canv.setCreator("ziping")
+    canv.setProducer("ziping (reportlab)")
+    canv.setKeywords([SUBJECT])
+    for pno in range(npages):
+        canv.setStrokeColor(colors.black)
+        canv.setFillColor(colors.black)
+        canv.setLineWidth(LINE_WIDTH)
+        _draw_page(canv, lay, pno)
+        canv.setFont(FONT, 9)
+        canv.drawCentredString(pw / 2, FOOTER_Y, f"第 {pno + 1} 页 共 {npages} 页")
+        canv.showPage()
+    canv.save()

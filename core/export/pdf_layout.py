@@ -106,9 +106,21 @@ def break_lines(text: str, width: float, size: float = SIZE) -> list[str]:
     return lines or [""]
 
 
+class _Widths(dict):
+    """Glyph widths at one size, looked up as fast as a dict (filled on first use)."""
+
+    def __init__(self, size: float):
+        super().__init__()
+        self.size = size
+
+    def __missing__(self, ch: str) -> float:
+        w = self[ch] = _width(ch, self.size)
+        return w
+
+
 @lru_cache(maxsize=8)
 def _measure(size: float):
-    return lambda ch: _width(ch, size)
+    return _Widths(size).__getitem__
 
 
 def printed_text(cell) -> str:

@@ -17,248 +17,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
-from decimal import Decimal
 
-from ..sheet import COMPUTED, EDITABLE_ROLES, HEADER, INPUT, SUBTITLE, TITLE, Sheet, build_sheet, text_width
-from ..widths import excel_scale
-from .cells import printed_text
+from ..sheet import EDITABLE_ROLES, HEADER, SUBTITLE, TITLE, Sheet, build_sheet
+from .xlsx_grid import (FONT_SIZE, LINE_PT, MARGIN_BOTTOM_IN, MARGIN_LR_IN, MARGIN_TOP_IN,  # noqa: F401
+                        MAX_ROW_PT, PAD_PT, TEXT_FORMAT, TITLE_SIZE, _column_px, _lines, _pdf_breaks, cell_need,
+                        cell_output, excel_text, excel_widths, pdf_pages, print_scale, printed_text, row_heights,
+                        shrink_to_fit, spread_rows)
 
 SHEET_NAME = "绩效自评表"
 EMBED_SHEET = "_ziping"
 EMBED_MAGIC = "ziping-form"
 EMBED_VERSION = "1"
 CHUNK_UNITS = 30_000          # UTF-16 units per cell; Excel holds at most 32,767
-EXCEL_MAX_TEXT = 32_767
 FONT_NAME = "宋体"
+DEFAULT_FONT_NAME = "Arial"
+DEFAULT_FONT_SIZE = 10
 TITLE_FONT_NAME = "黑体"
-FONT_SIZE = 10.5
-TITLE_SIZE = 16
 SUBTITLE_SIZE = 12
-LINE_PT = 14.25               # one line of 宋体 10.5pt, as Excel and LibreOffice lay it out
-PAD_PT = 4.0
-MIN_ROW_PT = 18.0
-MAX_ROW_PT = 409.0            # Excel's limit
-SPREAD_PT = 400.0             # a taller row is spread over rows of at most this height
-TEXT_FORMAT = "@"
+SPREAD_VALIGN = "distributed"  # a text spread over rows fills them evenly, whatever the reader's font
 ROW_MAP_CELL = (1, 5)         # in the hidden sheet: "rows:" + JSON {sheet row: workbook rows} of spread rows
-AMOUNT_FORMAT = "#,##0.00"
-SCORE_FORMAT = "0.00"
-PERCENT_FORMAT = "0.00%"
 FOOTER = "第 &P 页 共 &N 页"
 
-_PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,10})?$")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-# ---------------------------------------------------------------- what a cell holds
-
-def excel_text(text: str) -> str:
-    """Text as it can live in an Excel cell: no XML-illegal characters, at most
-    32,767 UTF-16 units."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")     # XML reads CR LF back as LF
-    text = _ILLEGAL.sub("\ufffd", text)
-    if len(text) > EXCEL_MAX_TEXT // 2 and _utf16_len(text) > EXCEL_MAX_TEXT:
-        out, n = [], 0
-        for ch in text:
-            n += 2 if ord(ch) > 0xFFFF else 1
-            if n > EXCEL_MAX_TEXT - 1:
-                break
-            out.append(ch)
-        text = "".join(out) + "…"
-    return text
-
-
-def _utf16_len(text: str) -> int:
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
-def cell_output(cell) -> tuple[str, object, str]:
-    """What the workbook holds for a sheet cell: ('n', number, number_format),
-    ('s', text, '@'-less format) or ('', None, '') for an empty cell.
-
-    The import compares a workbook cell against this to tell what the clerk
-    changed in Excel, so writing and reading agree by construction."""
-    if cell.number is not None and cell.fmt in ("amount", "score", "percent"):
-        if cell.fmt == "amount":
-            return "n", cell.number, AMOUNT_FORMAT
-        if cell.fmt == "score":
-            return "n", cell.number, SCORE_FORMAT
-        return "n", cell.number / 100, PERCENT_FORMAT
-    text = printed_text(cell) or ""
-    if ((cell.role == COMPUTED and cell.fmt == "weight") or
-            (cell.role == INPUT and cell.key and cell.key.endswith(".weight"))) and _PLAIN_NUMBER.match(text):
-        return "n", Decimal(text), "General"
-    if text == "":
-        return "", None, ""
-    return "s", excel_text(text), TEXT_FORMAT
-
-
-# ---------------------------------------------------------------- row heights
-
-# Excel measures at 96 dpi with the 7-pixel digit of the default font: a column
-# whose stored width is w is about w * 7 pixels (the stored width already holds
-# Excel's 5-pixel padding); a 宋体 10.5pt character is 14 pixels wide (a
-# half-width one 7), and a cell keeps about 2 pixels clear on either side.
-_TOKEN = re.compile(r"[A-Za-z0-9_.,%+\-/:@#&']+|.", re.S)
-_NO_START = set("，。、：；！？）］｝」』》〉】〕％…,.:;!?)]}%")
-
-
-def _column_px(widths, col: int, span: int) -> int:
-    return int(sum(float(w) for w in widths[col:col + span]) * 7) - 4
-
-
-def _lines(text: str, avail_px: float) -> int:
-    """How many lines Excel wraps a text into: greedy, per character for CJK,
-    per word for runs of Latin letters and digits (a conservative estimate)."""
-    avail_px = max(avail_px, 7.0)
-    n = 0
-    for part in (text or "").replace("\t", "    ").split("\n"):
-        lines, x = 1, 0.0
-        prev = 0.0
-        for tok in _TOKEN.findall(part):
-            w = text_width(tok) * 7.0
-            if x + w <= avail_px:
-                x += w
-                prev = w
-                continue
-            if w > avail_px:                   # a word longer than the line: cut anywhere
-                for ch in tok:
-                    cw = text_width(ch) * 7.0
-                    if x + cw > avail_px:
-                        lines, x = lines + 1, 0.0
-                    x += cw
-                prev = 0.0
-                continue
-            lines += 1
-            # closing punctuation may not start a line: the character before it comes along
-            x = w + (prev if tok in _NO_START else 0.0)
-            prev = w
-        n += lines
-    return n
-
-
-def shrink_to_fit(sheet: Sheet, cell) -> bool:
-    """Numbers and signature-line labels stay on one line (the PDF does the same)."""
-    if cell.number is not None or cell.fmt in ("amount", "percent", "score", "weight"):
-        return True
-    return sheet.row_kinds[cell.row] == "note" and cell.role == "label"
-
-
-def excel_widths(sheet: Sheet) -> list[float]:
-    """The workbook's column widths: the sheet's, scaled so the columns hold what the PDF's hold."""
-    k = excel_scale(sheet.orientation, float(sum(sheet.col_widths)))
-    return [round(float(w) * k, 2) for w in sheet.col_widths]
-
-
-def row_heights(sheet: Sheet, widths: list | None = None) -> list[float]:
-    """The height in points each sheet row needs for its wrapped text (Excel never
-    fits them itself), not capped: a row taller than Excel allows is spread, see
-    :func:`spread_rows`."""
-    widths = widths if widths is not None else excel_widths(sheet)
-    heights = [MIN_ROW_PT] * sheet.nrows
-    for r, kind in enumerate(sheet.row_kinds):
-        if kind == "title":
-            heights[r] = 30.0
-        elif kind == "subtitle":
-            heights[r] = 20.0
-        elif kind == "note":
-            heights[r] = 24.0
-
-    def need(cell) -> float:
-        px = _column_px(widths, cell.col, cell.colspan)
-        size = TITLE_SIZE if cell.role == TITLE else FONT_SIZE
-        line = LINE_PT * size / FONT_SIZE
-        if shrink_to_fit(sheet, cell) or cell_output(cell)[0] == "n":
-            return line + PAD_PT          # shrunk to fit on one line
-        return _lines(printed_text(cell), px * FONT_SIZE / size) * line + PAD_PT
-
-    spanned = []
-    for cell in sheet.cells:
-        if not cell.text:
-            continue
-        if cell.rowspan > 1:
-            spanned.append(cell)
-            continue
-        heights[cell.row] = max(heights[cell.row], need(cell))
-    for cell in sorted(spanned, key=lambda c: c.rowspan):
-        rows = range(cell.row, cell.row + cell.rowspan)
-        have = sum(heights[r] for r in rows)
-        want = need(cell)
-        if want > have:
-            extra = (want - have) / cell.rowspan
-            for r in rows:
-                heights[r] += extra
-    return [round(h, 2) for h in heights]
-
-
-# ---------------------------------------------------------------- rows and pages as the PDF has them
-
-MARGIN_LR_IN, MARGIN_TOP_IN, MARGIN_BOTTOM_IN = 0.6, 0.6, 0.9
-
-
-def spread_rows(heights: list[float], parts: dict | None = None) -> tuple[list[list[float]], set]:
-    """Workbook rows for each sheet row: [[height, ...] per sheet row], and the
-    (sheet row, index of a workbook row in it) before which the PDF breaks a page.
-
-    ``parts`` gives, for a sheet row the PDF breaks over pages, the share of its
-    lines on each page; the row is cut there and each part spread over rows of at
-    most SPREAD_PT."""
-    rows: list[list[float]] = []
-    breaks_inside: set = set()
-    for r, h in enumerate(heights):
-        shares = (parts or {}).get(r) or [1.0]
-        sub: list[float] = []
-        for i, share in enumerate(shares):
-            part = max(h * share, MIN_ROW_PT)
-            k = max(1, math.ceil(part / SPREAD_PT - 1e-9))
-            if i:
-                breaks_inside.add((r, len(sub)))
-            sub.extend([round(part / k, 2)] * k)
-        rows.append(sub)
-    return rows, breaks_inside
-
-
-def pdf_pages(sheet: Sheet):
-    """The PDF's layout of the sheet (its pages), or None when the PDF cannot be laid out here."""
-    try:
-        from .pdf_layout import layout
-        return layout(sheet)
-    except Exception:          # no font or no reportlab: fall back to rows without breaks
-        return None
-
-
-def _pdf_breaks(lay) -> tuple[dict, list]:
-    """From a PDF layout: {sheet row: [share of its lines on each page]} for rows the
-    PDF breaks, and [(sheet row, first line)] at which each page after the first starts."""
-    parts: dict = {}
-    starts: list = []
-    for pno, page in enumerate(lay.pages):
-        body = [sl for sl in page if not sl.repeat]
-        if not body:
-            continue
-        if pno:
-            starts.append((body[0].row, body[0].start))
-        for sl in body:
-            if sl.split:
-                total = max(lay.row_lines[sl.row], 1)
-                stop = sl.stop if sl.stop is not None else total
-                parts.setdefault(sl.row, []).append((stop - sl.start) / total)
-    return parts, starts
-
-
-def print_scale(sheet: Sheet, widths: list, page_heights: list[float]) -> tuple[float, float]:
-    """(scale at which the sheet prints one page wide, scale at which every page's rows
-    fit as well)."""
-    pw, ph = (842.0, 595.0) if sheet.orientation == "landscape" else (595.0, 842.0)
-    sheet_w = sum(float(w) * 7 for w in widths) * 0.75 + 4          # pixels -> points
-    printable_w = pw - 2 * 72 * MARGIN_LR_IN
-    printable_h = ph - 72 * (MARGIN_TOP_IN + MARGIN_BOTTOM_IN)
-    by_width = min(1.0, printable_w / sheet_w)
-    tallest = max(page_heights or [0.0])
-    return by_width, min(by_width, printable_h / tallest) if tallest > 0 else by_width
 
 
 # ---------------------------------------------------------------- the embedded form file
@@ -340,6 +121,7 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils.indexed_list import IndexedList
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.merge import MergedCellRange
     from openpyxl.worksheet.pagebreak import Break
@@ -352,6 +134,12 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_NAME
+    # The default font sets the width unit of the columns (its digit width): Arial 10 has
+    # the same 7-pixel digit as Excel's Calibri 11, and readers without either (LibreOffice
+    # on Linux) have a metric twin of Arial, so the columns come out as wide everywhere.
+    default_font = Font(name=DEFAULT_FONT_NAME, size=DEFAULT_FONT_SIZE, family=2)
+    wb._fonts = IndexedList([default_font])           # font 0, before any other is added
+    wb._named_styles["Normal"].font = default_font     # (re-binds the style to font 0)
 
     thin = Side(style="thin", color="000000")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -368,10 +156,10 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
             aligns[(h, v)] = Alignment(horizontal=h, vertical=v, wrap_text=True)
         return aligns[(h, v)]
 
-    def shrunk(h: str) -> Alignment:
-        if ("shrink", h) not in aligns:
-            aligns[("shrink", h)] = Alignment(horizontal=h, vertical="center", shrink_to_fit=True)
-        return aligns[("shrink", h)]
+    def shrunk(h: str, v: str = "center") -> Alignment:
+        if ("shrink", h, v) not in aligns:
+            aligns[("shrink", h, v)] = Alignment(horizontal=h, vertical=v, shrink_to_fit=True)
+        return aligns[("shrink", h, v)]
 
     # Setting a style object makes openpyxl hash it each time (most of the export's time):
     # style the first cell of each combination, then copy its style indexes to the others.
@@ -412,12 +200,19 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
     for x, h in enumerate(flat, start=1):
         ws.row_dimensions[x].height = h
 
-    merges = []
+    # Merges straight into the sheet's set, before any cell is styled (openpyxl's
+    # merge_cells checks each new range against every earlier one, which is quadratic
+    # in a long form, and re-styles the corner cell from the far one).
+    ranges = ws.merged_cells.ranges
     for cell in sheet.cells:
         r, c = first[cell.row] + 1, cell.col + 1
         r2, c2 = first[cell.row + cell.rowspan], c + cell.colspan - 1
         if r2 > r or c2 > c:
-            merges.append(f"{get_column_letter(c)}{r}:{get_column_letter(c2)}{r2}")
+            ranges.add(MergedCellRange(ws, f"{get_column_letter(c)}{r}:{get_column_letter(c2)}{r2}"))
+
+    for cell in sheet.cells:
+        r, c = first[cell.row] + 1, cell.col + 1
+        r2, c2 = first[cell.row + cell.rowspan], c + cell.colspan - 1
         xc = ws.cell(row=r, column=c)
         kind, value, number_format = cell_output(cell)
         if kind == "n":
@@ -434,24 +229,25 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
         else:
             font = fonts[(bool(cell.bold or cell.role == HEADER), False)]
         h = cell.align if cell.align in ("left", "center", "right") else "center"
-        # A text spread over rows or pages reads from the top.
-        al = align(h, "top" if any(x in tall or x in parts for x in range(cell.row, cell.row + cell.rowspan))
-                   and cell.rowspan == 1 else "center")
+        # In a row spread over rows or pages, the long text fills them evenly (whatever
+        # the reader's font makes of its lines) and the others read from the top.
+        v = "center"
+        if cell.rowspan == 1 and (cell.row in tall or cell.row in parts):
+            long = cell_need(sheet, cell, widths) >= 0.6 * sum(sub_rows[cell.row])
+            v = SPREAD_VALIGN if long else "top"
+        elif cell.rowspan > 1 and any(x in tall or x in parts for x in range(cell.row, cell.row + cell.rowspan)):
+            v = "top"            # a group label over rows that run over pages: where the group starts
+        al = align(h, v)
         if kind == "n" or shrink_to_fit(sheet, cell):
             # Numbers and signature-line labels: one line, shrunk if need be
             # (a number too wide for its column would show as ####).
-            al = shrunk(h)
+            al = shrunk(h, "center" if v == "center" else "top")
         border = cell.border and cell.role not in (TITLE, SUBTITLE)
         # Style every cell of a merged range: Excel draws a merged cell's edges
         # from the cells along them.
         for rr in range(r, r2 + 1):
             for cc in range(c, c2 + 1):
                 style(ws.cell(row=rr, column=cc), font, al, box if border else None, number_format or None)
-    # Merges straight into the sheet's set (openpyxl's merge_cells checks each new
-    # range against every earlier one, which is quadratic in a long form).
-    ranges = ws.merged_cells.ranges
-    for ref in merges:
-        ranges.add(MergedCellRange(ws, ref))
 
     # Paper: A4 in the sheet's orientation, one page wide, title rows repeated,
     # pages broken where the PDF breaks them, at a scale where each fits.
