@@ -175,9 +175,10 @@ def main() -> None:
 
         # 3. the window: a real form (seed 004, 12 indicators) and the 200-indicator one
         print("3. window (a new process each): first export of both files once the preload is done")
-        for label, path in (("seed004 sample", ROOT / "resources" / "samples" / "seed004-wangcheng-2020-dept.json"),
-                            (f"{N_INDICATORS} indicators", form_json)):
-            out = tmp / f"window-{len(label)}"
+        for k, (label, path) in enumerate((("seed004 sample",
+                                            ROOT / "resources" / "samples" / "seed004-wangcheng-2020-dept.json"),
+                                           (f"{N_INDICATORS} indicators", form_json))):
+            out = tmp / f"window-{k}"
             out.mkdir()
             p = subprocess.run([sys.executable, __file__, "--window-child", str(path), str(out)],
                                env=env, capture_output=True, text=True, timeout=300)
