@@ -58,6 +58,15 @@ def test_body_faces_cover_gb2312_uro_extension_a_and_the_symbols():
     assert fonts.missing_glyphs("".join(map(chr, sorted(want)))) == []
 
 
+def test_body_face_has_the_extension_b_to_f_characters_of_names():
+    """Characters outside the BMP that the 通用规范汉字表 lists and people's names use
+    (𬍤 𫖮 𬌗 𠮷 …) print; about 2,300 of Extensions B–F in all."""
+    body = cmap_of(BODY_FONT)
+    assert {ord(c) for c in "𬍤𫖮𬌗𠮷𬭚𬘭𫟼𬀪"} <= body
+    assert len([c for c in body if c >= 0x20000]) > 2_000
+    assert fonts.missing_glyphs("李𬍤 王𫖮") == []
+
+
 def test_title_face_covers_gb2312():
     title = cmap_of(TITLE_FONT)
     assert gb2312() <= title
@@ -114,7 +123,7 @@ def test_pdf_title_in_the_title_face_cells_in_the_body_face(tmp_path):
 
 @needs_poppler
 def test_rare_ideographs_and_symbols_print_without_asking(tmp_path):
-    rare = "㐀䶵䶿鿕鿿"                       # Extension A, the end of Ext A and of the URO
+    rare = "㐀䶵䶿鿕鿿𬍤"                     # Extension A, the end of Ext A and of the URO, Ext E
     marks = "﹦100%✓✔☑"
     form = central_form([{"name": f"{rare}指标", "target": "﹦100%", "actual": marks, "weight": "90"}],
                         template="hunan-project-simple", header={"项目名称": "乡村䶮振兴"})

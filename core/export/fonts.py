@@ -53,6 +53,7 @@ def register() -> tuple[str, str]:
     with _lock:
         if len(_faces) < len(FILES):
             from reportlab.pdfbase import pdfmetrics
+            _fix_to_unicode()
 
             registered = set(pdfmetrics.getRegisteredFontNames())
             for name in FILES:
@@ -60,6 +61,28 @@ def register() -> tuple[str, str]:
                     pdfmetrics.registerFont(load_font(name, font_file(name)))
                 _faces[name] = pdfmetrics.getFont(name).face
     return BODY, TITLE
+
+
+def _fix_to_unicode() -> None:
+    """reportlab 5.1 writes the ToUnicode map of a font subset as ``<%04X>`` of each code point,
+    which for a character outside the BMP (𬍤 U+2C364, of the body face's Extensions B–F) gives five
+    hex digits that PDF readers cut to U+2C36: the glyph prints, but copying or searching the
+    text finds another character.  PDF wants UTF-16BE there: a surrogate pair."""
+    from reportlab.pdfbase import ttfonts
+    original = ttfonts.makeToUnicodeCMap
+    if getattr(original, "_utf16", False):
+        return
+
+    def make(fontname, subset):
+        text = original(fontname, subset)
+        for i, v in enumerate(subset):
+            if v > 0xFFFF:
+                utf16 = chr(v).encode("utf-16-be").hex().upper()
+                text = text.replace("<%02X> <%04X>" % (i, v), "<%02X> <%s>" % (i, utf16), 1)
+        return text
+
+    make._utf16 = True
+    ttfonts.makeToUnicodeCMap = make
 
 
 def preload() -> None:

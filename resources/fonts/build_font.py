@@ -6,7 +6,9 @@ Three files, each rebuilt byte for byte from Debian packages:
 * ``NotoSerifSC-Regular.ttf`` -- the body face (宋体 style), SIL OFL 1.1.
   "Noto Serif CJK SC" of NotoSerifCJK-Regular.ttc (package fonts-noto-cjk),
   subset to GB2312, the CJK Unified Ideographs U+4E00-9FFF, CJK Extension A
-  U+3400-4DBF and the Latin/punctuation/symbol blocks seen in budget forms;
+  U+3400-4DBF, what it has of Extensions B-G (about 2,300: the 通用规范汉字表
+  characters outside the BMP among them) and the Latin/punctuation/symbol
+  blocks seen in budget forms;
   CFF outlines converted to TrueType (glyf) as fontTools' Snippets/otf2ttf.py
   does (reportlab embeds only glyf fonts). Symbols the CJK face lacks
   (✓ ✔ ☐ ☑ and the rest of Dingbats) are copied in from Noto Sans Symbols2
@@ -79,6 +81,9 @@ HAN_RANGES = [
     (0x3400, 0x4DBF),  # CJK Unified Ideographs Extension A
     (0x4E00, 0x9FFF),  # CJK Unified Ideographs (URO)
 ]
+# Extensions B–G and the compatibility supplement: what the body face's source has of them (about
+# 2,300, among them the 通用规范汉字表 characters outside the BMP, seen in people's names).
+SIP_RANGES = [(0x20000, 0x3134F)]
 
 
 def gb2312_codepoints():
@@ -280,6 +285,7 @@ def build_body(fonts_dir, output):
     t0 = time.monotonic()
     font = load_face(os.path.join(fonts_dir, "opentype/noto/NotoSerifCJK-Regular.ttc"), "Noto Serif CJK SC")
     wanted = gb2312_codepoints() | ranges(HAN_RANGES) | ranges(SYMBOL_RANGES)
+    wanted |= ranges(SIP_RANGES) & set(font.getBestCmap())
     subset_font(font, wanted)
     otf_to_ttf(font)
     symbols = TTFont(os.path.join(fonts_dir, "truetype/noto/NotoSansSymbols2-Regular.ttf"))
