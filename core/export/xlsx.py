@@ -24,6 +24,7 @@ from .xlsx_grid import (FONT_SIZE, LINE_PT, MARGIN_BOTTOM_IN, MARGIN_LR_IN, MARG
                         MAX_ROW_PT, PAD_PT, TEXT_FORMAT, TITLE_SIZE, _column_px, _lines, _pdf_breaks, cell_need,
                         cell_output, excel_text, excel_widths, pdf_pages, print_scale, printed_text, row_heights,
                         shrink_to_fit, spread_rows)
+from .xlsx_grid import AMOUNT_FORMAT, PERCENT_FORMAT, SCORE_FORMAT  # noqa: F401  (used by summary_xlsx)
 
 SHEET_NAME = "绩效自评表"
 EMBED_SHEET = "_ziping"
