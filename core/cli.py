@@ -13,6 +13,7 @@ from .model import FormError, load
 from .templates import template_ids
 
 EXIT_BAD_INPUT = 2
+ALLOW_MISSING = "--allow-missing-glyphs"
 
 
 class CliError(Exception):
@@ -47,8 +48,19 @@ def cmd_export(args) -> int:
     if not args.xlsx and not args.pdf:
         raise CliError("请用 --xlsx 或 --pdf 指定至少一个输出文件")
     form = _load_form(args.form)
-    from .export import export_form
-    export_form(form, xlsx=args.xlsx, pdf=args.pdf)
+    from .export import ExportError, export_form
+    allow = bool(args.pdf) and args.allow_missing_glyphs
+    try:
+        export_form(form, xlsx=args.xlsx, pdf=args.pdf, allow_missing=allow)
+    except ExportError as e:
+        if e.missing:   # characters no bundled font has: say how to export anyway
+            raise CliError(f"{e} 要仍然导出，请加参数 {ALLOW_MISSING}。") from None
+        raise
+    if allow:
+        from .export import missing_glyphs
+        chars = "".join(dict.fromkeys(ch for _, ch in missing_glyphs(form)))
+        if chars:
+            _say(f"已导出；PDF 中这些字印成了“□”：{chars}")
     return 0
 
 
@@ -120,6 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("form")
     e.add_argument("--xlsx")
     e.add_argument("--pdf")
+    e.add_argument(ALLOW_MISSING, action="store_true",
+                   help="PDF 字体中没有的字印成“□”，仍然导出（默认：列出这些字和所在单元格，不导出）")
     e.set_defaults(func=cmd_export)
     i = sub.add_parser("import", help="从 Excel 工作簿读回表单文件")
     i.add_argument("file")

@@ -484,6 +484,13 @@ class MainWindow(QMainWindow):
                 return True
         return super().eventFilter(obj, event)
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # Once the window is up, load openpyxl, reportlab and the fonts in the background:
+        # the first export is then as fast as the next ones.
+        from core.export import preload_in_background
+        QTimer.singleShot(300, preload_in_background)
+
     def closeEvent(self, event) -> None:
         for ed in list(self.editors.values()):
             ed.view.commit_open_editor()
