@@ -276,7 +276,7 @@ def test_window_export_to_missing_locked_or_read_only_folder(window, tmp_path, m
         raise PermissionError(13, "Permission denied", str(dst))
     monkeypatch.setattr(atomic.os, "replace", locked)
     assert not w.export_to(form, "pdf", str(target))
-    assert "可能正被 Excel 或 WPS 打开" in messages[-1]
+    assert "可能正被 PDF 阅读器或浏览器打开" in messages[-1] and "Excel" not in messages[-1]
     monkeypatch.undo()
     assert target.read_bytes() == b"%PDF held open by WPS"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
+import core.backups as backups_mod
 import core.store as store_mod
 from core import paths
 from core.store import MIGRATIONS, READONLY_MESSAGE, SCHEMA_VERSION, Store, StoreDamaged, StoreError
@@ -442,21 +443,68 @@ def test_truncated_store_is_damaged(tmp_path):
     assert path.stat().st_size == size // 2  # not "repaired" or rewritten
 
 
-def test_scribbled_form_pages_are_caught_at_open(tmp_path):
-    # Schema pages intact, form data pages in the middle overwritten: only the check at open
-    # (PRAGMA quick_check) can see it before the clerk opens a form.
-    path = tmp_path / "ziping.db"
-    with Store(path) as s:
-        for i in range(60):
-            s.create({"text": "数据" * 800, "i": i}, summary(name=f"项目{i}"))
+def _scribble(path):
     pages = path.stat().st_size // 4096
     assert pages > 40
     with open(path, "r+b") as f:
         f.seek(4096 * (pages // 2))
         f.write(bytes(range(256)) * 16 * 3)
+
+
+def _sixty_forms(path):
+    with Store(path) as s:
+        for i in range(60):
+            s.create({"text": "数据" * 800, "i": i}, summary(name=f"项目{i}"))
+
+
+@pytest.mark.parametrize("last_exit", ["crashed", "never marked (older program)"])
+def test_scribbled_form_pages_are_caught_at_open_after_an_unclean_exit(tmp_path, last_exit):
+    # Schema pages intact, form data pages in the middle overwritten: only the whole-file check
+    # (PRAGMA quick_check) sees it. It runs at open when the last session did not end cleanly.
+    path = tmp_path / "ziping.db"
+    _sixty_forms(path)
+    conn = sqlite3.connect(path)
+    if last_exit == "crashed":
+        conn.execute("UPDATE meta SET value = '\"open\"' WHERE key = 'session'")
+    else:
+        conn.execute("DELETE FROM meta WHERE key = 'session'")
+    conn.commit()
+    conn.close()
+    _scribble(path)
     with pytest.raises(StoreDamaged) as err:
         Store(path)
     assert "损坏" in str(err.value)
+
+
+def test_after_a_clean_exit_the_days_background_check_finds_scribbled_pages(tmp_path):
+    path = tmp_path / "ziping.db"
+    _sixty_forms(path)
+    _scribble(path)
+    s = Store(path)                      # a clean exit: opened without reading the whole file
+    assert not s.checked_at_open
+    assert s.daily_check(s.reader()) is False
+    s.close()                            # not marked clean: the next start checks at open
+    with pytest.raises(StoreDamaged):
+        Store(path)
+
+
+def test_the_whole_file_check_runs_once_a_day_or_after_an_unclean_exit(tmp_path):
+    path = tmp_path / "ziping.db"
+    with Store(path) as s:
+        assert not s.checked_at_open                     # a new, empty store: nothing to check
+        assert s.daily_check(today="2024-03-05") is True
+        assert s.daily_check(today="2024-03-05") is None  # once a day
+    with Store(path) as s:
+        assert not s.checked_at_open                     # closed cleanly: no check at open
+        assert s.daily_check(s.reader(), today="2024-03-05") is None
+        assert s.daily_check(s.reader(), today="2024-03-06") is True
+        assert s.daily_check(today="2024-03-06") is None
+    s = Store(path)
+    s.conn.close()                                       # the process "dies": no clean close
+    s.conn = None
+    with Store(path) as s:
+        assert s.checked_at_open
+        assert s.daily_check(today="2024-03-07") is None  # checked at open: that counts for today
 
 
 def test_other_programs_sqlite_file_is_not_a_store_and_never_moved(tmp_path):
@@ -495,7 +543,7 @@ def test_migrates_an_empty_schema_version_0_store(tmp_path):
 
 
 def test_older_schema_is_backed_up_then_migrated(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_mod, "_local_now", Clock(dt.datetime(2024, 3, 5, 9, 30, 0)))
+    monkeypatch.setattr(backups_mod, "_local_now", Clock(dt.datetime(2024, 3, 5, 9, 30, 0)))
     path = tmp_path / "ziping.db"
     db = Database(str(path))
     MIGRATIONS.apply(db, stop_before="m002_indexes")  # a store from version 1 of the schema
@@ -576,11 +624,11 @@ def test_backup_to_refuses_the_store_itself(store):
 
 def test_daily_backup_once_per_day_and_keeps_ten(store, tmp_path, monkeypatch):
     clock = Clock(dt.datetime(2024, 3, 1, 8, 0, 0))
-    monkeypatch.setattr(store_mod, "_local_now", clock)
+    monkeypatch.setattr(backups_mod, "_local_now", clock)
     fid = store.create({"day": 0}, SUMMARY)
 
     first = store.daily_backup()
-    assert first == store.path.parent / "backups" / "ziping-20240301-080000.db"
+    assert first == store.path.parent / "backups" / "ziping-000001-20240301-080000.db"
     assert first.is_file()
     clock.now = dt.datetime(2024, 3, 1, 17, 45, 0)
     assert store.daily_backup() is None  # already done today
@@ -604,7 +652,7 @@ def test_daily_backup_once_per_day_and_keeps_ten(store, tmp_path, monkeypatch):
 
 def test_daily_backup_to_a_chosen_folder_ignores_other_files(store, tmp_path, monkeypatch):
     clock = Clock(dt.datetime(2024, 5, 1, 8, 0, 0))
-    monkeypatch.setattr(store_mod, "_local_now", clock)
+    monkeypatch.setattr(backups_mod, "_local_now", clock)
     folder = tmp_path / "my backups"
     folder.mkdir()
     (folder / "notes.txt").write_text("别删我", encoding="utf-8")
@@ -614,7 +662,7 @@ def test_daily_backup_to_a_chosen_folder_ignores_other_files(store, tmp_path, mo
         assert store.daily_backup(folder, keep=2) is not None
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["notes.txt", "other-20240101-000000.db",
-                     "ziping-20240504-080000.db", "ziping-20240505-080000.db"]
+                     "ziping-000004-20240504-080000.db", "ziping-000005-20240505-080000.db"]
 
 
 # ----------------------------------------------------------------------------- checks, meta
@@ -671,6 +719,6 @@ def test_paths_per_platform(monkeypatch, tmp_path):
 
 
 def test_daily_backup_default_folder_is_paths_default(store, monkeypatch):
-    monkeypatch.setattr(store_mod, "_local_now", Clock(dt.datetime(2024, 1, 2, 3, 4, 5)))
+    monkeypatch.setattr(backups_mod, "_local_now", Clock(dt.datetime(2024, 1, 2, 3, 4, 5)))
     made = store.daily_backup()
     assert made.parent == paths.default_backup_dir(store.path)
