@@ -216,7 +216,7 @@ def newest_good_backup(store_path: str | os.PathLike,
 def fingerprint(conn: sqlite3.Connection) -> list:
     """A cheap summary that changes whenever forms are added, edited, deleted or restored."""
     row = conn.execute(
-        "SELECT (SELECT max(id) FROM history), (SELECT max(id) FROM forms),"
+        "SELECT (SELECT value FROM meta WHERE key = 'generation'), (SELECT max(id) FROM forms),"
         " (SELECT count(*) FROM forms WHERE deleted_at IS NULL),"
         " (SELECT count(*) FROM forms WHERE deleted_at IS NOT NULL)").fetchone()
     return list(row)
@@ -305,7 +305,7 @@ def settle_parts(folder: pathlib.Path, stem: str, older_than: float = STALE_SECO
 class DailyOutcome(NamedTuple):
     made: pathlib.Path | None              # the backup made now; None when not needed today
     newest: pathlib.Path | None            # the newest backup after this run
-    clock_behind: _dt.datetime | None      # the newest backup's creation, when the clock is earlier
+    clock_behind: _dt.datetime | None      # the latest backup's creation, when the clock is earlier
     promoted: list                         # .part files found complete and promoted
 
 
@@ -323,8 +323,9 @@ def daily_backup(store, backup_dir: str | os.PathLike | None = None, keep: int =
                  source: sqlite3.Connection | None = None) -> DailyOutcome:
     """The daily backup of an open `store` (core.store.Store).
 
-    Made when there is none yet, when the newest was made on another calendar day, or — the clock
-    being earlier than the newest backup's creation — when the store has changed since that backup.
+    Made when there is none yet, when the newest (by sequence number) was made on another calendar
+    day, or — the clock being earlier than the creation of some backup in the folder, which is then
+    said in `clock_behind` — whenever the store has changed since the newest backup.
     `source`: a connection to read the store through (the background backup passes its own, so
     edits are not blocked); default the store's own connection. Raises StoreError (plain Chinese)
     when the backup cannot be written; nothing already there is removed then.
@@ -354,8 +355,9 @@ def daily_backup(store, backup_dir: str | os.PathLike | None = None, keep: int =
         raise store._translate(exc, "无法备份") from exc
     if newest is not None:
         created, fp = _created(newest)
-        if now < created - CLOCK_SLACK:
-            behind = created
+        latest = max([created] + [b.created for b in infos])
+        if now < latest - CLOCK_SLACK:
+            behind = latest
             if fp == current:
                 return DailyOutcome(None, newest.path, behind, promoted)
         elif created.date() == now.date():

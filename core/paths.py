@@ -104,9 +104,12 @@ def settings_path() -> Path:
 
 
 def lock_dir() -> Path:
-    """Where the per-file locks of stores live (one small file per store file, named by the file's
-    identity, so a store reached through a hard link or a symlink has the same lock)."""
-    return data_dir() / "locks"
+    """Where the identity locks of stores live (one tiny file per store file, named by the file's
+    device and inode, so a store reached through a hard link has the same lock): the temporary
+    folder, which every start of the program on this computer sees."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "ziping-locks"
 
 
 # ---------------------------------------------------------------------------------------------

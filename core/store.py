@@ -61,6 +61,11 @@ SUMMARY_KEYS = ("year", "unit", "name", "template", "total", "grade")
 
 
 
+GENERATION_KEY = "generation"     # meta: raised by every write of forms (not of meta)
+_BUMP_GENERATION = ("INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
+                    " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
 # ---------------------------------------------------------------------------------------------
 # Clock (module-level so tests can monkeypatch it)
 
@@ -264,9 +269,10 @@ class Store(StoreOpening, StoreUpkeep):
                 raise self._translate(exc, what) from exc
 
     @contextlib.contextmanager
-    def _writing(self, what: str) -> Iterator[sqlite3.Connection]:
+    def _writing(self, what: str, counted: bool = True) -> Iterator[sqlite3.Connection]:
         """One transaction: committed (and synced) on success, rolled back on any error. Before
-        it, the file is checked to still be the one opened (`store_guard`)."""
+        it, the file is checked to still be the one opened (`store_guard`). A `counted` write
+        raises the store's generation (meta), which tells a backup whether anything changed."""
         self._check_writable()
         with self._lock:
             conn = self._require_open()
@@ -274,6 +280,8 @@ class Store(StoreOpening, StoreUpkeep):
             try:
                 with self.db.atomic():
                     yield conn
+                    if counted:
+                        conn.execute(_BUMP_GENERATION)
             except sqlite3.Error as exc:
                 error = self._translate(exc, what)
                 if isinstance(error, StoreDamaged):
@@ -503,7 +511,7 @@ class Store(StoreOpening, StoreUpkeep):
 
     def set_meta(self, key: str, value: Any) -> None:
         text = json.dumps(value, ensure_ascii=False)
-        with self._writing("设置未能保存") as conn:
+        with self._writing("设置未能保存", counted=False) as conn:
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?)"
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",

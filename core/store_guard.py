@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import pathlib
 
-from .store_errors import SQLITE_HEADER
+from .store_errors import APPLICATION_ID, SQLITE_HEADER
 
 __all__ = ["FileGuard", "file_identity"]
 
@@ -37,11 +37,15 @@ def _header(path: pathlib.Path) -> bytes:
         return f.read(100)
 
 
+_OUR_IDS = (b"\x00\x00\x00\x00", APPLICATION_ID.to_bytes(4, "big"))
+
+
 def _header_key(head: bytes) -> tuple | None:
-    """The parts of the 100-byte header that never change while a store is in use."""
+    """The parts of the 100-byte header that never change while a store is in use: the magic and
+    the page size; the application id is ours (or not yet written back from the WAL)."""
     if len(head) < 100 or head[:16] != SQLITE_HEADER:
         return None
-    return (head[16:18], head[68:72])     # page size, application id
+    return (head[16:18], head[68:72] in _OUR_IDS)
 
 
 class FileGuard:
@@ -71,6 +75,8 @@ class FileGuard:
         """After a successful write of ours: the file may have grown."""
         try:
             self.size = max(self.size, os.stat(self.path).st_size)
+            if self.header is None and self.armed:
+                self.header = _header_key(_header(self.path))
         except OSError:
             pass
 
