@@ -136,6 +136,59 @@ def test_lock_file_cannot_be_made(tmp_path):
     assert "锁文件" in str(err.value)
 
 
+@pytest.mark.skipif(not hasattr(os, "link"), reason="no hard links")
+def test_a_hard_link_or_a_symlink_to_the_store_has_the_same_lock(holder, tmp_path):
+    """Before: the lock was keyed on the path, so a start through a hard link opened as a second
+    writer; SQLite then kept a WAL per path and that window's acknowledged edits vanished."""
+    store, _proc = holder
+    elsewhere = tmp_path / "别的文件夹"
+    elsewhere.mkdir()
+    hard = elsewhere / "链接.db"
+    os.link(store, hard)
+    soft = elsewhere / "快捷方式.db"
+    soft.symlink_to(store)
+    for other in (hard, soft):
+        assert instance.acquire(other) is None
+        assert _try_in_other_process(other) == "none"
+
+
+def test_links_in_one_process_and_the_lock_of_a_new_store(tmp_path):
+    store = tmp_path / "ziping.db"
+    lock = instance.acquire(store)          # a new store: no file yet, only the path is locked
+    assert lock is not None and lock.identity is None
+    Store(store).close()
+    assert lock.bind(store)                  # now the file's identity is locked too
+    hard = tmp_path / "hard.db"
+    os.link(store, hard)
+    assert instance.acquire(hard) is None
+    lock.release()
+    again = instance.acquire(hard)
+    assert again is not None and again.identity == (store.stat().st_dev, store.stat().st_ino)
+    assert instance.acquire(store) is None
+    again.release()
+
+
+def test_lock_errors_other_than_held_are_errors():
+    import errno
+    for code in (errno.EACCES, errno.EAGAIN):
+        assert instance.held_or_error(OSError(code, "held")) is True
+    for code in (errno.ENOLCK, errno.EINVAL, errno.EIO):   # e.g. a share without byte-range locks
+        with pytest.raises(instance.LockError) as err:
+            instance.held_or_error(OSError(code, "no locks here"))
+        assert "无法锁定表单库" in str(err.value) and "Error" not in str(err.value)
+
+
+def test_a_file_system_that_cannot_lock_is_an_error_not_a_busy_store(tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.raises(instance.LockError):
+        instance.acquire(tmp_path / "ziping.db")
+
+
 # ---------------------------------------------------------------------------------------------
 # ui.single_instance
 

@@ -276,7 +276,7 @@ def test_dialog_restore_from_backup(tmp_path, clock, boxes, how):
     assert question["buttons"] == sorted(["从备份恢复", "退出"])
     assert "2024-03-05 09:30" in question["text"] and "不会删除" in question["text"]
     assert CHINESE.search(question["text"]) and "Traceback" not in question["text"]
-    assert "已用 2024-03-05 09:30 的备份恢复" in told["text"] and "共 40 张表" in told["text"]
+    assert "已用 2024-03-05 09:30（第 1 份） 的备份恢复" in told["text"] and "共 40 张表" in told["text"]
     kept = [p for p in tmp_path.iterdir() if "damaged" in p.name and p.suffix == ".db"]
     assert len(kept) == 1 and kept[0].read_bytes() == damaged
     assert str(kept[0]) in told["text"]
