@@ -230,12 +230,12 @@ def test_second_start_in_the_same_process_activates_the_first(qtbot, tmp_path, f
 
     second = ensure_single(store, ask=_never_ask)
     assert second is None                           # refused: the caller exits
+    qtbot.waitUntil(lambda: activated == [True])    # passed on to the main thread
     assert messages == ["activate"]
-    assert activated == [True]
 
     # The same file spelled differently is the same store.
     assert ensure_single(tmp_path / "sub" / ".." / "ziping.db", ask=_never_ask) is None
-    assert activated == [True, True]
+    qtbot.waitUntil(lambda: activated == [True, True])
 
     first.close()
     third = ensure_single(store, ask=_never_ask)    # the first is gone: this one is the writer
@@ -288,6 +288,56 @@ def test_unwritable_folder_offers_read_only(qtbot, tmp_path, fast_retry):
     inst = fast_retry.ensure_single(blocker / "ziping.db", ask=lambda m: asked.append(m) or True)
     assert inst is not None and inst.readonly
     assert "只读" in asked[0]
+
+
+SLOW_START = textwrap.dedent("""
+    import sys, time
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from ui.single_instance import ensure_single
+    inst = ensure_single(sys.argv[1], lambda: print("activated", flush=True), ask=lambda m: False)
+    print("primary" if inst and not inst.readonly else "other", flush=True)
+    time.sleep(4)                 # still starting: checking the store, building the window
+    print("started", flush=True)
+    QTimer.singleShot(3000, app.quit)
+    app.exec()
+""")
+
+
+def test_hand_off_while_the_first_instance_is_still_starting(qtbot, tmp_path, fast_retry):
+    """Before: the first window answered only once its event loop ran, after the integrity check,
+    the daily backup and the window; a second double-click waited and then offered read-only."""
+    store = tmp_path / "ziping.db"
+    Store(store).close()
+    proc = _start(SLOW_START, str(store))
+    try:
+        assert _first_line(proc) == "primary"
+        t0 = time.monotonic()
+        assert fast_retry.ensure_single(store, ask=_never_ask) is None    # handed off, no question
+        handed_off_in = time.monotonic() - t0
+        assert handed_off_in < 2.0, handed_off_in                         # not after its start-up
+        assert _first_line(proc) == "started"        # the first was indeed still starting …
+        assert _first_line(proc) == "activated"      # … and comes forward once it has started
+        # A hard link to the store reaches the same window.
+        hard = tmp_path / "hard.db"
+        os.link(store, hard)
+        assert fast_retry.ensure_single(hard, ask=_never_ask) is None
+        assert _first_line(proc) == "activated"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_server_name_includes_the_windows_session(tmp_path):
+    from ui.single_instance import server_name, server_names
+    path = tmp_path / "ziping.db"
+    assert server_name(path, session="1") != server_name(path, session="2")
+    Store(path).close()
+    names = server_names(path)
+    assert len(names) == 2 and names[-1] == server_name(path)
 
 
 def test_server_name_is_stable_and_short(tmp_path):
