@@ -13,7 +13,9 @@ COMMANDS = {"score", "export", "import"}
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if any(a in COMMANDS for a in argv[:1]) or (argv[:1] and argv[0] in ("-h", "--help")):
+    # A first word that is not an option is a command (an unknown one is refused by the CLI,
+    # which lists the commands, instead of opening the window).
+    if argv[:1] and (not argv[0].startswith("-") or argv[0] in ("-h", "--help")):
         from core.cli import run
         return run(argv)
     from ui.app import run_app

@@ -239,8 +239,9 @@ class Store(StoreOpening, StoreUpkeep):
             if readonly:
                 conn = self._connect_readonly()
             else:
-                conn = atomic.retrying(sqlite3.connect, sqlite_uri(self.path), uri=True,
-                                       timeout=BUSY_TIMEOUT, check_same_thread=False)
+                # (SQLite's Windows layer itself retries a file briefly held by a scanner.)
+                conn = sqlite3.connect(sqlite_uri(self.path), uri=True, timeout=BUSY_TIMEOUT,
+                                       check_same_thread=False)
         except sqlite3.Error as exc:
             raise self._translate(exc, "表单库未能打开") from exc
         try:
