@@ -87,6 +87,10 @@ def _to_local_iso(stamp: str | None) -> str | None:
 
 # SQL for the same conversion, done inside SQLite when listing many rows.
 _LOCAL_ISO_SQL = "strftime('%Y-%m-%dT%H:%M:%S', {col}, 'localtime')"
+LIST_KEYS = ("id", "year", "unit", "name", "template", "total", "grade", "modified", "deleted_at")
+_LIST_COLUMNS = ("id, year, unit, name, template, total, grade, "
+                 + _LOCAL_ISO_SQL.format(col="forms.modified") + " AS modified, "
+                 + _LOCAL_ISO_SQL.format(col="forms.deleted_at") + " AS deleted_at")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -424,6 +428,35 @@ class Store(StoreOpening, StoreUpkeep):
         `search`: every whitespace-separated word must occur in the unit or the name
         (case- and width-insensitive). `deleted=True` lists the 回收站 instead.
         """
+        where, params = self._list_where(year, search, deleted)
+        sql = ("SELECT " + _LIST_COLUMNS + " FROM forms WHERE " + where
+               + " ORDER BY forms.modified DESC, forms.id DESC")
+        with self._reading() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [dict(zip(LIST_KEYS, r)) for r in rows]
+
+    def list_view(self, *, year: int | None = None, search: str = "", deleted: bool = False):
+        """The same rows as `list_forms`, as a lazy sequence (core.store_list.FormRows): only the
+        ids, in order, are read now (from the covering index); a row's summary is read when it is
+        first looked at, a page at a time. For the window's list of 100,000 forms."""
+        from .store_list import FormRows
+        where, params = self._list_where(year, search, deleted)
+        sql = "SELECT id FROM forms WHERE " + where + " ORDER BY forms.modified DESC, forms.id DESC"
+        with self._reading() as conn:
+            ids = [r[0] for r in conn.execute(sql, params)]
+        return FormRows(self, ids)
+
+    def _rows_of(self, ids: list[int]) -> list[dict]:
+        """Summary rows of these forms, in this order (a form gone meanwhile: a row of blanks)."""
+        marks = ",".join("?" * len(ids))
+        with self._reading() as conn:
+            found = conn.execute(f"SELECT {_LIST_COLUMNS} FROM forms WHERE id IN ({marks})", ids).fetchall()
+        by_id = {r[0]: dict(zip(LIST_KEYS, r)) for r in found}
+        blank = dict.fromkeys(LIST_KEYS, None)
+        return [by_id.get(i) or dict(blank, id=i, unit="", name="", template="") for i in ids]
+
+    @staticmethod
+    def _list_where(year, search, deleted) -> tuple[str, list]:
         where = ["deleted_at IS NOT NULL" if deleted else "deleted_at IS NULL"]
         params: list[Any] = []
         if year is not None:
@@ -432,17 +465,7 @@ class Store(StoreOpening, StoreUpkeep):
         for word in _search_key(search or "").split():
             where.append("instr(search_key, ?) > 0")
             params.append(word)
-        sql = (
-            "SELECT id, year, unit, name, template, total, grade, "
-            + _LOCAL_ISO_SQL.format(col="forms.modified") + " AS modified, "
-            + _LOCAL_ISO_SQL.format(col="forms.deleted_at") + " AS deleted_at "
-            "FROM forms WHERE " + " AND ".join(where)
-            + " ORDER BY forms.modified DESC, forms.id DESC"
-        )
-        keys = ("id", "year", "unit", "name", "template", "total", "grade", "modified", "deleted_at")
-        with self._reading() as conn:
-            rows = conn.execute(sql, params).fetchall()
-        return [dict(zip(keys, r)) for r in rows]
+        return " AND ".join(where), params
 
     def years(self) -> list[int]:
         """Years of the forms not in the 回收站, newest first."""

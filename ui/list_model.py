@@ -31,7 +31,8 @@ class FormListModel(QAbstractTableModel):
         self.endResetModel()
 
     def load(self, store, *, year: int | None = None, search: str = "", deleted: bool = False) -> None:
-        self.set_rows(store.list_forms(year=year, search=search, deleted=deleted), deleted)
+        lister = getattr(store, "list_view", store.list_forms)    # lazy: fast at 100,000 forms
+        self.set_rows(lister(year=year, search=search, deleted=deleted), deleted)
 
     def row(self, r: int) -> dict | None:
         return self._rows[r] if 0 <= r < len(self._rows) else None
@@ -41,6 +42,8 @@ class FormListModel(QAbstractTableModel):
         return None if row is None else row["id"]
 
     def row_of_id(self, form_id: int) -> int:
+        if hasattr(self._rows, "index_of_id"):
+            return self._rows.index_of_id(form_id)
         for i, row in enumerate(self._rows):
             if row["id"] == form_id:
                 return i
