@@ -337,7 +337,7 @@ def daily_backup(store, backup_dir: str | os.PathLike | None = None, keep: int =
     now = _local_now()
     if folder.exists() and not folder.is_dir():
         raise StoreError(f"备份未能完成：“{folder}”是一个文件，不是文件夹。"
-                         "请把它改名或移走，或者在设置中另选备份文件夹。")
+                         "请把这个文件改名或移走，程序下次启动时会再备份。")
     promoted = settle_parts(folder, stem)["promoted"]
     infos = backup_infos(store.path, folder, strict=True)
     newest = infos[0] if infos else None

@@ -156,7 +156,7 @@ class StoreStatus(QObject):
         error = result.get("error")
         if error:
             log.warning("daily backup failed: %s", error)
-            self._show_note("自动备份未能完成")
+            self._show_note("自动备份未能完成", tip=error)
             self._tell_once(
                 f"{error}\n\n已有的备份没有改动，表单库本身也没有问题，可以继续填写。\n"
                 "请检查备份文件夹是否存在、能否写入、磁盘是否已满；程序下次启动时会再试。\n"
@@ -188,11 +188,11 @@ class StoreStatus(QObject):
             pass
         common.show_info(self.window, message, title)
 
-    def _show_note(self, text: str, link: bool = False) -> None:
+    def _show_note(self, text: str, link: bool = False, tip: str = "") -> None:
         shown = f'<a href="save" style="color:#b00020">{text}</a>' if link else text
         self.note.setText(shown)
         self.note.setStyleSheet("color: #b00020; font-weight: bold; padding: 0 6px;")
-        self.note.setToolTip("点击“另存为新的表单库…”" if link else "")
+        self.note.setToolTip(tip or ("点击“另存为新的表单库…”" if link else ""))
         self.note.show()
 
     # -- the store lost underneath us --------------------------------------------------------
