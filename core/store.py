@@ -45,6 +45,7 @@ from .store_errors import (APPLICATION_ID, SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_
                            SQLITE_HEADER, SQLITE_IOERR, SQLITE_LOCKED, SQLITE_NOTADB, SQLITE_PERM,
                            SQLITE_READONLY, StoreDamaged, StoreError, StoreLost, primary_code)
 from .store_guard import FileGuard
+from .store_list import StoreListing
 from .store_open import SESSION_CLOSED, SESSION_KEY, StoreOpening
 from .store_upkeep import StoreUpkeep
 
@@ -197,7 +198,7 @@ def _summary_row(summary: dict) -> dict:
     return row
 
 
-class Store(StoreOpening, StoreUpkeep):
+class Store(StoreOpening, StoreUpkeep, StoreListing):
     """The local store of forms. One instance holds one SQLite connection; it may be used from
     more than one thread (calls are serialised by a lock)."""
 
@@ -434,26 +435,6 @@ class Store(StoreOpening, StoreUpkeep):
         with self._reading() as conn:
             rows = conn.execute(sql, params).fetchall()
         return [dict(zip(LIST_KEYS, r)) for r in rows]
-
-    def list_view(self, *, year: int | None = None, search: str = "", deleted: bool = False):
-        """The same rows as `list_forms`, as a lazy sequence (core.store_list.FormRows): only the
-        ids, in order, are read now (from the covering index); a row's summary is read when it is
-        first looked at, a page at a time. For the window's list of 100,000 forms."""
-        from .store_list import FormRows
-        where, params = self._list_where(year, search, deleted)
-        sql = "SELECT id FROM forms WHERE " + where + " ORDER BY forms.modified DESC, forms.id DESC"
-        with self._reading() as conn:
-            ids = [r[0] for r in conn.execute(sql, params)]
-        return FormRows(self, ids)
-
-    def _rows_of(self, ids: list[int]) -> list[dict]:
-        """Summary rows of these forms, in this order (a form gone meanwhile: a row of blanks)."""
-        marks = ",".join("?" * len(ids))
-        with self._reading() as conn:
-            found = conn.execute(f"SELECT {_LIST_COLUMNS} FROM forms WHERE id IN ({marks})", ids).fetchall()
-        by_id = {r[0]: dict(zip(LIST_KEYS, r)) for r in found}
-        blank = dict.fromkeys(LIST_KEYS, None)
-        return [by_id.get(i) or dict(blank, id=i, unit="", name="", template="") for i in ids]
 
     @staticmethod
     def _list_where(year, search, deleted) -> tuple[str, list]:
