@@ -202,6 +202,11 @@ class StoreStatus(QObject):
         if self.told_lost:
             return
         self.told_lost = True
+        # Asked once the failed save has unwound (the editor says its own word about that edit
+        # first); never a modal question from inside the store's write.
+        QTimer.singleShot(0, lambda: self._offer_new_store(exc))
+
+    def _offer_new_store(self, exc: StoreLost) -> None:
         if common.ask_yes_no(self.window, f"{exc}\n\n现在就把它们另存为新的表单库吗？",
                              "表单库文件已失效", yes="另存为新的表单库…", no="稍后", default_yes=True):
             QTimer.singleShot(0, self.save_to_new_store)
