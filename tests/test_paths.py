@@ -78,6 +78,7 @@ def test_sqlite_uri_for_windows_paths(path, uri):
     assert paths.sqlite_uri(path, windows=True, mode="ro", immutable="1") == uri + "?mode=ro&immutable=1"
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="a real share is needed on Windows")
 def test_the_unc_form_is_one_sqlite_accepts(tmp_path):
     """SQLite itself reads the four-slash form (no authority); the old as_uri() form it refuses.
     On this machine a path that starts with two slashes names the same file, so the UNC rule is
@@ -96,7 +97,7 @@ def test_the_unc_form_is_one_sqlite_accepts(tmp_path):
 
 def test_stores_in_folders_with_chinese_and_uri_characters(tmp_path):
     from core.backups import is_good_backup, recover_from_backup
-    folder = tmp_path / "张三的 表单 #1 ?%&"
+    folder = tmp_path / ("张三的 表单 #1 %&" if sys.platform == "win32" else "张三的 表单 #1 ?%&")
     path = folder / "表单库.db"
     with Store(path) as s:
         fid = s.create({"v": 1}, summary())
