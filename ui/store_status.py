@@ -199,6 +199,10 @@ class StoreStatus(QObject):
 
     def _on_lost(self, exc: StoreLost) -> None:
         self._show_note("表单库文件已失效，修改不能保存 —— 另存为新的表单库…", link=True)
+        for ed in list(getattr(self.window, "editors", {}).values()):
+            model = getattr(ed, "model", None)
+            if model is not None:           # the open forms take no more typing (kept as they are)
+                model.readonly = True
         if self.told_lost:
             return
         self.told_lost = True
