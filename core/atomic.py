@@ -235,8 +235,8 @@ def atomic_write_with(path, writer) -> Path:
         fd, tmp = tempfile.mkstemp(prefix=_prefix(path), suffix=path.suffix + ".tmp", dir=path.parent)
         os.close(fd)
         _readable_mode(tmp)
-        writer(tmp)
-        with open(tmp, "rb+") as fh:
+        retrying(writer, tmp)              # a scanner may look at the new empty file first
+        with retrying(open, tmp, "rb+") as fh:
             os.fsync(fh.fileno())
         replace(tmp, path)
         tmp = None

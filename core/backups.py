@@ -252,7 +252,7 @@ def write_backup(source: sqlite3.Connection, dest: pathlib.Path, record: dict | 
             tmp.unlink()
         raise
     target.close()
-    with open(tmp, "rb+") as fh:
+    with atomic.retrying(open, tmp, "rb+") as fh:     # a scanner may be looking at it
         os.fsync(fh.fileno())
     atomic.replace(tmp, dest)
     atomic.fsync_dir(dest.parent)

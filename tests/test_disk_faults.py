@@ -396,3 +396,26 @@ def test_backup_rotation_and_restore_wait_out_a_sharing_violation(tmp_path, monk
     assert recover_from_backup(path).backup == newest
     with Store(path) as s:
         assert s.get(fid) == {"v": 5}
+
+
+def test_a_new_temp_file_held_by_a_scanner_for_300_ms_is_waited_for(tmp_path, monkeypatch):
+    """An antivirus opens each new file as soon as it is closed: opening it again (to write the
+    export, to sync it) meets a sharing violation for a moment."""
+    import builtins
+    real_open = builtins.open
+    first = {}
+
+    def scanned_open(path, *args, **kwargs):
+        name = str(path)
+        if name.endswith(".tmp") or name.endswith(".part"):
+            first.setdefault(name, time.monotonic())
+            if time.monotonic() - first[name] < 0.3:
+                exc = PermissionError(errno.EACCES, "being used by another process", name)
+                exc.winerror = 32
+                raise exc
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", scanned_open)
+    target = tmp_path / "自评表.json"
+    atomic.atomic_write_bytes(target, "表单".encode("utf-8"))
+    assert target.read_bytes() == "表单".encode("utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
