@@ -198,3 +198,31 @@ def test_a_store_replaced_or_truncated_while_running_stops_edits_and_saves_to_a_
         assert data == ed.session.form.data
         assert saved.integrity_ok()
     assert "已把 1 张表" in said.items[-1][2]
+
+
+def test_the_window_list_stays_lazy_in_the_stores_order(qtbot, tmp_path):
+    """At start the list reads only ids (and the rows on screen), also with the newest-first sort
+    indicator shown; sorting by another column reads every row, and back to newest first it is
+    lazy again."""
+    from PySide6.QtCore import Qt
+
+    from ui.list_model import MODIFIED_COLUMN
+    make_app()
+    store = Store(tmp_path / "ziping.db")
+    with store.transaction():
+        ids = [store.create({"i": i}, {"name": f"表{i:03d}", "year": 2000 + i % 20}) for i in range(900)]
+    store.set_meta("samples_loaded", True)
+    w = MainWindow(store)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.wait(20)
+    m = w.list_model
+    assert hasattr(m._rows, "index_of_id") and len(m._rows) == 900
+    assert len(m._rows._pages) < 900 // m._rows.PAGE              # not every row was read
+    assert m.form_id(0) == ids[-1]
+    w.list_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)      # 年度
+    assert isinstance(m._rows, list) and m.row(0)["year"] == 2000
+    w.list_view.sortByColumn(MODIFIED_COLUMN, Qt.SortOrder.DescendingOrder)
+    assert hasattr(m._rows, "index_of_id") and m.form_id(0) == ids[-1]
+    assert m.row_of_id(ids[0]) == 899
+    store.close()

@@ -40,6 +40,7 @@ class FormListModel(QAbstractTableModel):
         self.beginResetModel()
         # A lazy FormRows (Store.list_view) stays lazy while the store's own order is shown: a list
         # of 100,000 forms then costs what is on the screen. Sorting by a column needs every row.
+        self._stored = rows
         lazy = self._sort is None and hasattr(rows, "index_of_id")
         self._rows = rows if lazy else list(rows)
         self.deleted_view = deleted_view
@@ -85,15 +86,22 @@ class FormListModel(QAbstractTableModel):
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
-        if not isinstance(self._rows, list):
-            self._rows = list(self._rows)      # sorting by a column needs every row
         persistent = self.persistentIndexList()
         held = [self._rows[p.row()] if 0 <= p.row() < len(self._rows) else None for p in persistent]
-        self._sort = (column, order)
-        self._rows.sort(key=self._sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
-        pos = {id(row): i for i, row in enumerate(self._rows)}
-        moved = [self.index(pos[id(row)], p.column()) if row is not None else QModelIndex()
-                 for p, row in zip(persistent, held)]
+        stored = getattr(self, "_stored", self._rows)
+        if column == MODIFIED_COLUMN and order == Qt.SortOrder.DescendingOrder:
+            # Newest first is the store's own order: the rows as the store gave them (a lazy list
+            # of 100,000 forms stays lazy: nothing more is read).
+            self._sort = None
+            self._rows = stored if hasattr(stored, "index_of_id") else list(stored)
+            where = {id(row): self.row_of_id(row["id"]) for row in held if row is not None}
+        else:
+            self._sort = (column, order)
+            self._rows = list(stored)          # sorting by another column needs every row
+            self._rows.sort(key=self._sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
+            where = {id(row): i for i, row in enumerate(self._rows)}
+        moved = [self.index(where[id(row)], p.column()) if row is not None and where.get(id(row), -1) >= 0
+                 else QModelIndex() for p, row in zip(persistent, held)]
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
