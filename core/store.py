@@ -62,7 +62,9 @@ SUMMARY_KEYS = ("year", "unit", "name", "template", "total", "grade")
 
 
 
-GENERATION_KEY = "generation"     # meta: raised by every write of forms (not of meta)
+GENERATION_KEY = "generation"     # meta: raised by every write but the bookkeeping below
+_BOOKKEEPING = frozenset({"session", "last_check", "backup_seq", "backup_last", "backup_warned",
+                          "samples_loaded", "generation"})
 _BUMP_GENERATION = ("INSERT INTO meta (key, value) VALUES ('generation', '1') ON CONFLICT(key)"
                     " DO UPDATE SET value = CAST(value AS INTEGER) + 1")
 
@@ -515,8 +517,10 @@ class Store(StoreOpening, StoreUpkeep, StoreListing):
         return default if found is None else json.loads(found[0])
 
     def set_meta(self, key: str, value: Any) -> None:
+        """Store a small setting. The clerk's own (e.g. report texts) count as a change of the
+        store for the backups; the program's bookkeeping (_BOOKKEEPING) does not."""
         text = json.dumps(value, ensure_ascii=False)
-        with self._writing("设置未能保存", counted=False) as conn:
+        with self._writing("设置未能保存", counted=key not in _BOOKKEEPING) as conn:
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, ?)"
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -102,6 +102,10 @@ def test_a_clock_behind_is_said_and_an_unchanged_store_is_not_backed_up_again(tm
         assert again.clock_behind == dt.datetime(2024, 3, 1, 8, 0, 0)
         s.save(fid, {"day": 1}, SUMMARY)
         assert daily_backup(s).made is not None
+        s.set_meta("last_check", "2014-06-01")             # the program's bookkeeping: no change
+        assert daily_backup(s).made is None
+        s.set_meta("report:2022:单位", {"text": "自评报告"})    # a clerk's text kept in the store
+        assert daily_backup(s).made is not None
 
 
 def test_clock_once_seventy_years_ahead_does_not_stay_newest(tmp_path, clock):
