@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
             return False
         m = self.list_model
         if not m.deleted_view and self.year_box.currentData() is None and not self.search.text().strip():
-            return any(m.form_id(r) in samples for r in range(m.rowCount()))
+            return any(m.row_of_id(fid) >= 0 for fid in samples)    # reads no rows of a lazy list
         try:
             return bool(samples & {r["id"] for r in self.store.list_forms()})
         except StoreError:
