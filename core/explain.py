@@ -100,11 +100,26 @@ def _rate_formula(form: Form, s: Scores) -> str:
     return f"执行率 = {num(bv)} ÷ {num(av)}"
 
 
+def _no_rate_why(form: Form, s: Scores, base: str) -> str:
+    """Why there is no rate, naming the cell: unreadable, empty or 0, or no executed amount."""
+    a_raw = form.total_row.get(rate_base_field(s.template, s.profile)) or ""
+    b_raw = form.total_row.get("executed") or ""
+    av, aerr = reader.parse_amount(a_raw)
+    _bv, berr = reader.parse_amount(b_raw)
+    if aerr:
+        return f"{base}“{a_raw}”无法识别"
+    if av is None or av == 0:
+        return f"{base}为空或为 0"
+    if berr:
+        return f"执行数“{b_raw}”无法识别"
+    return "执行数未填"
+
+
 def execution_line(form: Form, s: Scores) -> str:
     prof = s.profile
     base = BASE_NAMES.get(rate_base_field(s.template, prof), "预算数")
     if s.rate is None:
-        return f"执行率：{base}为空或为 0，或执行数未填，无法计算执行率，暂无得分"
+        return f"执行率：{_no_rate_why(form, s, base)}，无法计算执行率，暂无得分"
     rate = s.rate_exact
     shown = f"{fmt2(s.rate)}%"
     formula = _rate_formula(form, s)
