@@ -35,3 +35,15 @@ def test_the_explanation_of_a_missing_rate_names_its_reason(budget, said):
     form = form_of(budget=budget)
     line = explain(form, evaluate(form))["execution"]
     assert said in line and "暂无得分" in line
+
+
+# DOMAIN §4 deadlines: "Late → … the row turns qualitative … and asks for a 偏差原因"; the finding
+# quotes what the clerk wrote, so a word (逾期完成) reads as well as a month (10月).
+@pytest.mark.parametrize("actual", ["10月", "逾期完成"])
+def test_a_late_deadline_quotes_the_actual_as_written(actual):
+    form = central_form([dict(target="9月前", actual=actual, weight="10")])
+    s = evaluate(form)
+    late = [f for f in s.findings_at("goals.0.indicators.0.actual") if f.code == "late"]
+    assert len(late) == 1 and f"期限 8月31日，实际“{actual}”" in late[0].message
+    assert "完成 逾期完成" not in late[0].message
+    assert s.indicators[0].kind == "qualitative" and s.indicators[0].computed is None
