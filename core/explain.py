@@ -203,6 +203,8 @@ def indicator_line(form: Form, s: Scores, ind: IndicatorScore) -> str:
     if ind.kind == QUALITATIVE and ind.late:
         ind_line = indicator_line(form, s, _as_plain_qualitative(ind))
         return f"时效指标逾期（期限 {ind.due}，实际“{ind.done}”），按{ind_line}"
+    if ind.kind == QUALITATIVE and _why_qualitative(ind):
+        return f"{_why_qualitative(ind)}，按{indicator_line(form, s, _as_plain_qualitative(ind))}"
     if ind.kind == QUALITATIVE:
         if ind.tier:
             return (f"定性指标：评价档次{_tier_text(prof, w, ind.tier)}，得分 {fmt2(ind.score)}"
@@ -227,8 +229,22 @@ def indicator_line(form: Form, s: Scores, ind: IndicatorScore) -> str:
 
 
 def _as_plain_qualitative(ind: IndicatorScore) -> IndicatorScore:
+    """The row as a plain qualitative one (its tier and score), once the line has said why."""
     from dataclasses import replace
-    return replace(ind, late=False)
+    return replace(ind, late=False, due="", done="", target=None, actual=None)
+
+
+def _why_qualitative(ind: IndicatorScore) -> str:
+    """Why a row with a number or a deadline in its target is read as qualitative ("" when its
+    target has no number: then it simply is qualitative)."""
+    if ind.due and ind.done and not ind.late:
+        return f"时效指标：无法识别完成时间“{ind.done}”（期限 {ind.due}）"
+    t, a = ind.target, ind.actual
+    if t is not None and t.error:
+        return f"无法识别指标值“{t.raw.strip()}”"
+    if t is not None and t.number is not None and a is not None and (a.words or a.not_applicable):
+        return f"实际完成值“{a.raw.strip()}”不是数字"
+    return ""
 
 
 def deadline_line(ind: IndicatorScore) -> str:
