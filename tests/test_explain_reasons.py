@@ -39,3 +39,16 @@ def test_the_reason_stays_when_the_clerk_has_picked_a_tier():
 def test_other_qualitative_lines_are_unchanged(target, actual, start):
     line = line_of(target, actual)
     assert line.startswith(start) and line.count("按") <= 2 and "无法识别" not in line, line
+
+
+# DOMAIN §4: 以上/以下/以内 include the number; `3个工作日内` / `30天内` (内 after the number and its
+# unit) is the same as 以内: a lower-is-better row, not a unit 个工作日内 that no actual can match.
+@pytest.mark.parametrize("target, actual, score", [("3个工作日内", "2个工作日", "10.00"),
+                                                   ("30天内", "36天", "8.00"),
+                                                   ("10万元内", "12万元", "8.00")])
+def test_a_number_and_unit_followed_by_nei_is_within(target, actual, score):
+    form = central_form([dict(target=target, actual=actual, weight="10")])
+    s = evaluate(form)
+    ind = s.indicators[0]
+    assert ind.kind == "reverse" and str(ind.computed) == score
+    assert not s.findings_at("goals.0.indicators.0.actual")
