@@ -199,7 +199,7 @@ def indicator_line(form: Form, s: Scores, ind: IndicatorScore) -> str:
         return f"{KIND_NAMES.get(ind.kind, '')}：本计分方案不计分"
     w = ind.weight
     if w is None:
-        return "分值未填或无法识别，本行不计入总分"
+        return _weightless_line(form, ind)
     if ind.kind == QUALITATIVE and ind.late:
         ind_line = indicator_line(form, s, _as_plain_qualitative(ind))
         return f"时效指标逾期（期限 {ind.due}，实际“{ind.done}”），按{ind_line}"
@@ -226,6 +226,24 @@ def indicator_line(form: Form, s: Scores, ind: IndicatorScore) -> str:
     if ind.computed is None and ind.score is not None:
         return f"{line}；手工填写得分 {fmt2(ind.score)}"
     return line
+
+
+def _weightless_line(form: Form, ind: IndicatorScore) -> str:
+    """A row out of the total for want of a valid weight: which one it is, and a written score."""
+    row = form.goals[ind.goal]["indicators"][ind.index]
+    raw = str(row.get("weight") or "").strip()
+    value, err = reader.parse_amount(raw)
+    if raw in ("/", "／"):
+        why = "分值为“/”（不适用）"
+    elif not raw:
+        why = "分值未填"
+    elif value is not None and not err and value < 0:
+        why = f"分值“{raw}”为负数"
+    else:
+        why = f"分值“{raw}”无法识别"
+    written = str(row.get("score") or "").strip()
+    tail = f"，填写的得分“{written}”也不计入" if written and written not in ("/", "—", "-") else ""
+    return f"{why}，本行不计入总分{tail}"
 
 
 def _as_plain_qualitative(ind: IndicatorScore) -> IndicatorScore:

@@ -52,3 +52,17 @@ def test_a_number_and_unit_followed_by_nei_is_within(target, actual, score):
     ind = s.indicators[0]
     assert ind.kind == "reverse" and str(ind.computed) == score
     assert not s.findings_at("goals.0.indicators.0.actual")
+
+
+# DOMAIN §4: "A row without a weight (`/`, empty) or with an unreadable or negative one stays out of
+# the total even when a score is written there" — its line says which, and that the score is left out.
+@pytest.mark.parametrize("weight, said", [("/", "分值为“/”（不适用）"), ("", "分值未填"),
+                                          ("十", "分值“十”无法识别"), ("-5", "分值“-5”为负数")])
+def test_a_weightless_row_says_why_it_is_out_of_the_total(weight, said):
+    form = central_form([dict(target="≥10次", actual="12次", weight="90"),
+                         dict(target="≥10次", actual="12次", weight=weight, score="5")])
+    s = evaluate(form)
+    assert str(s.total) == "100.00"
+    assert explain(form, s)["goals.0.indicators.1"] == f"{said}，本行不计入总分，填写的得分“5”也不计入"
+    form.data["goals"][0]["indicators"][1]["score"] = None
+    assert explain(form, evaluate(form))["goals.0.indicators.1"] == f"{said}，本行不计入总分"
