@@ -1,8 +1,6 @@
 """DOMAIN §5 "any amount cell that cannot be read (`五十`, `1e3`) is a finding on that cell": one
 finding that says the value cannot be read — never also "请填写" for a cell that is filled — and the
 explanation of the execution score names the same reason."""
-from decimal import Decimal as D
-
 import pytest
 
 from core.evaluate import evaluate
@@ -49,18 +47,3 @@ def test_a_late_deadline_quotes_the_actual_as_written(actual):
     assert len(late) == 1 and f"期限 8月31日，实际“{actual}”" in late[0].message
     assert "完成 逾期完成" not in late[0].message
     assert s.indicators[0].kind == "qualitative" and s.indicators[0].computed is None
-
-
-# DOMAIN §4: "A row without a weight (`/`, empty) … stays out of the total even when a score is
-# written there" — and so out of the report's sentence for its block, which adds up to the total.
-@pytest.mark.parametrize("weight", ["/", ""])
-def test_the_reports_block_score_leaves_out_a_score_written_on_a_weightless_row(weight):
-    from core.report import block_sentences
-    rows = [dict(level1="产出指标", level2="数量指标", target="≥10次", actual="10次", weight="50"),
-            dict(level1="产出指标", level2="数量指标", target="≥10次", actual="10次", weight=weight, score="5"),
-            dict(level1="效益指标", level2="社会效益指标", target="≥10次", actual="10次", weight="40")]
-    form = central_form(rows)
-    s = evaluate(form)
-    assert s.total == D("100.00")
-    sentences = block_sentences(form, s, [])
-    assert sentences[0].startswith("产出指标共 2 项") and "得分 50.00 分（满分 50 分）" in sentences[0], sentences
