@@ -65,11 +65,18 @@ def show_cli_hint(message: str = CLI_HINT) -> None:
         pass
 
 
+def for_the_window(argv: list[str]) -> bool:
+    """The window takes nothing or ``--db FILE`` (``--db=FILE``); any other word (``--db F packge``,
+    ``--bogus``) goes to the command line, which refuses it in Chinese instead of opening the window."""
+    return (not argv or (len(argv) == 2 and argv[0] == "--db")
+            or (len(argv) == 1 and argv[0].startswith("--db=")))
+
+
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # A first word that is not an option is a command (an unknown one is refused by the CLI,
     # which lists the commands, instead of opening the window).
-    if argv[:1] and (not argv[0].startswith("-") or argv[0] in ("-h", "--help")):
+    if not for_the_window(argv):
         if _no_streams() and not attach_console():
             show_cli_hint()
             return 2

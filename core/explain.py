@@ -100,11 +100,26 @@ def _rate_formula(form: Form, s: Scores) -> str:
     return f"执行率 = {num(bv)} ÷ {num(av)}"
 
 
+def _no_rate_why(form: Form, s: Scores, base: str) -> str:
+    """Why there is no rate, naming the cell: unreadable, empty or 0, or no executed amount."""
+    a_raw = form.total_row.get(rate_base_field(s.template, s.profile)) or ""
+    b_raw = form.total_row.get("executed") or ""
+    av, aerr = reader.parse_amount(a_raw)
+    _bv, berr = reader.parse_amount(b_raw)
+    if aerr:
+        return f"{base}“{a_raw}”无法识别"
+    if av is None or av == 0:
+        return f"{base}为空或为 0"
+    if berr:
+        return f"执行数“{b_raw}”无法识别"
+    return "执行数未填"
+
+
 def execution_line(form: Form, s: Scores) -> str:
     prof = s.profile
     base = BASE_NAMES.get(rate_base_field(s.template, prof), "预算数")
     if s.rate is None:
-        return f"执行率：{base}为空或为 0，或执行数未填，无法计算执行率，暂无得分"
+        return f"执行率：{_no_rate_why(form, s, base)}，无法计算执行率，暂无得分"
     rate = s.rate_exact
     shown = f"{fmt2(s.rate)}%"
     formula = _rate_formula(form, s)
@@ -184,10 +199,12 @@ def indicator_line(form: Form, s: Scores, ind: IndicatorScore) -> str:
         return f"{KIND_NAMES.get(ind.kind, '')}：本计分方案不计分"
     w = ind.weight
     if w is None:
-        return "分值未填或无法识别，本行不计入总分"
+        return _weightless_line(form, ind)
     if ind.kind == QUALITATIVE and ind.late:
         ind_line = indicator_line(form, s, _as_plain_qualitative(ind))
         return f"时效指标逾期（期限 {ind.due}，实际“{ind.done}”），按{ind_line}"
+    if ind.kind == QUALITATIVE and _why_qualitative(ind):
+        return f"{_why_qualitative(ind)}，按{indicator_line(form, s, _as_plain_qualitative(ind))}"
     if ind.kind == QUALITATIVE:
         if ind.tier:
             return (f"定性指标：评价档次{_tier_text(prof, w, ind.tier)}，得分 {fmt2(ind.score)}"
@@ -211,9 +228,41 @@ def indicator_line(form: Form, s: Scores, ind: IndicatorScore) -> str:
     return line
 
 
+def _weightless_line(form: Form, ind: IndicatorScore) -> str:
+    """A row out of the total for want of a valid weight: which one it is, and a written score."""
+    row = form.goals[ind.goal]["indicators"][ind.index]
+    raw = str(row.get("weight") or "").strip()
+    value, err = reader.parse_amount(raw)
+    if raw in ("/", "／"):
+        why = "分值为“/”（不适用）"
+    elif not raw:
+        why = "分值未填"
+    elif value is not None and not err and value < 0:
+        why = f"分值“{raw}”为负数"
+    else:
+        why = f"分值“{raw}”无法识别"
+    written = str(row.get("score") or "").strip()
+    tail = f"，填写的得分“{written}”也不计入" if written and written not in ("/", "—", "-") else ""
+    return f"{why}，本行不计入总分{tail}"
+
+
 def _as_plain_qualitative(ind: IndicatorScore) -> IndicatorScore:
+    """The row as a plain qualitative one (its tier and score), once the line has said why."""
     from dataclasses import replace
-    return replace(ind, late=False)
+    return replace(ind, late=False, due="", done="", target=None, actual=None)
+
+
+def _why_qualitative(ind: IndicatorScore) -> str:
+    """Why a row with a number or a deadline in its target is read as qualitative ("" when its
+    target has no number: then it simply is qualitative)."""
+    if ind.due and ind.done and not ind.late:
+        return f"时效指标：无法识别完成时间“{ind.done}”（期限 {ind.due}）"
+    t, a = ind.target, ind.actual
+    if t is not None and t.error:
+        return f"无法识别指标值“{t.raw.strip()}”"
+    if t is not None and t.number is not None and a is not None and (a.words or a.not_applicable):
+        return f"实际完成值“{a.raw.strip()}”不是数字"
+    return ""
 
 
 def deadline_line(ind: IndicatorScore) -> str:

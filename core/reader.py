@@ -49,7 +49,8 @@ _PREFIX_OPS = [
     (">", GT), ("<", LT), ("==", EQ), ("=", EQ),
 ]
 # Words after the number (and unit); 以上/以下/以内 include the number itself.
-_SUFFIX_OPS = [("以上", GE), ("及以上", GE), ("以内", LE), ("以下", LE), ("及以下", LE)]
+# `3个工作日内`, `30天内`: 内 after a number and its unit is 以内.
+_SUFFIX_OPS = [("以上", GE), ("及以上", GE), ("以内", LE), ("以下", LE), ("及以下", LE), ("内", LE)]
 
 # Words that say the same thing as a percent sign.
 _PERCENT_UNITS = {"%", "百分比", "百分点"}

@@ -111,7 +111,7 @@ def _execution(form: Form, template: dict, prof: Profile, s: Scores) -> None:
             else:
                 raw = w * min(r, ONE)
             s.exec_score = r2(raw)
-    else:
+    elif not any(f.where == "funds.total.executed" for f in s.findings):    # unreadable: said already
         s.add("warning", "funds.total.executed", "请填写执行数", "no-executed")
     # Rates of the source rows (shown in some layouts).
     for i, row in enumerate(form.sources):
