@@ -2,10 +2,8 @@
 header repeated on every page, the 合计 row and the signature line."""
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
-
 from ..summary import COLUMNS, Summary
-from .faces import faces
+from . import fonts
 from .summary_xlsx import SIGNATURE_LABELS, WIDTHS, title_of
 
 BODY_SIZE = 9
@@ -19,12 +17,16 @@ def para_style(font: str, size: float = BODY_SIZE, align: int = 1, leading: floa
 
 
 def p(text: str, style):
+    """A Paragraph of ``text`` in ``style``'s face, with the bundled faces' fallback for the
+    characters that face lacks (fonts.markup) and a line break for each newline."""
+    fonts.import_platypus()
     from reportlab.platypus import Paragraph
-    return Paragraph(escape(text or "").replace("\n", "<br/>"), style)
+    return Paragraph("<br/>".join(fonts.markup(line, style.fontName) for line in (text or "").split("\n")), style)
 
 
 def build_story(summary: Summary, body: str, title: str, width: float) -> list:
     from reportlab.lib import colors
+    fonts.import_platypus()
     from reportlab.platypus import Spacer, Table, TableStyle
 
     center, left, right = para_style(body), para_style(body, align=0), para_style(body, align=2)
@@ -61,9 +63,10 @@ def write_summary_pdf(summary: Summary, path) -> None:
     """Write the PDF to ``path`` (not atomic; the caller uses core.atomic)."""
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
+    fonts.import_platypus()
     from reportlab.platypus import SimpleDocTemplate
 
-    body, title = faces()
+    body, title = fonts.register()
     size = landscape(A4)
     margin = 15 * mm
 

@@ -1,0 +1,77 @@
+"""The 汇总表 and 自评报告 PDFs print every character the bundled faces have (the same fallback
+as the tables' PDF), and writing them does not pull in the network stack."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from core.report import build_unit_report
+from core.summary import summarize
+from tests.helpers import ROOT, sample_unit
+from tests.test_export import POPPLER, pdf_text, run, squash
+
+# Extension A (its first and last), the URO's last, an Extension E name character, the symbols
+# of DOMAIN §4 that the body face has only through its fallbacks
+RARE = "㐀䶵鿿𬍤"
+MARKS = "﹦✓✔"
+
+
+def rare_unit():
+    forms = sample_unit()
+    forms[0].header["项目名称"] = f"社会治安{RARE}专项经费"
+    row = forms[0].goals[0]["indicators"][0]
+    row["reason"] = f"个别{RARE}未达{MARKS}标"
+    row["score"] = "5"                      # below its full score: the row and its reason are reported
+    return forms
+
+
+def fonts_of(pdf) -> set[str]:
+    lines = run(["pdffonts", str(pdf)]).splitlines()[2:]
+    return {line.split()[0].split("+", 1)[-1] for line in lines if line.strip()}
+
+
+needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed")
+
+
+@needs_poppler
+def test_summary_pdf_prints_rare_characters_and_its_title_in_the_title_face(tmp_path):
+    from core.export.summary_pdf import write_summary_pdf
+    s = summarize(rare_unit())
+    assert RARE in s.rows[0].name
+    pdf = tmp_path / "s.pdf"
+    write_summary_pdf(s, pdf)
+    text = squash(pdf_text(pdf))
+    assert f"社会治安{RARE}专项经费" in text and "□" not in text
+    assert {"NotoSansSC-Bold", "NotoSerifSC-Regular", "BabelStoneHanSupplement-Regular"} <= fonts_of(pdf)
+
+
+@needs_poppler
+def test_report_pdf_prints_rare_characters_in_text_tables_and_headings(tmp_path):
+    from core.export.report_pdf import write_report_pdf
+    report = build_unit_report(rare_unit())
+    assert f"{RARE}未达{MARKS}标" in report.text()
+    pdf = tmp_path / "r.pdf"
+    write_report_pdf(report, pdf)
+    text = squash(pdf_text(pdf))
+    assert f"个别{RARE}未达{MARKS}标" in text           # a sentence (drawn line by line)
+    assert text.count(f"社会治安{RARE}专项经费") >= 2     # a heading and the 汇总 table's cell
+    assert "□" not in text
+    assert "BabelStoneHanSupplement-Regular" in fonts_of(pdf)
+
+
+def test_package_pdfs_do_not_import_the_network_stack(tmp_path):
+    """xml.sax.saxutils pulls in urllib.request, http.client and email (about 125 ms)."""
+    code = ("import sys\n"
+            "from tests.helpers import sample_unit\n"
+            "from core.summary import summarize\n"
+            "from core.report import build_unit_report\n"
+            "from core.export.summary_pdf import write_summary_pdf\n"
+            "from core.export.report_pdf import write_report_pdf\n"
+            f"write_summary_pdf(summarize(sample_unit()), {str(tmp_path / 's.pdf')!r})\n"
+            f"write_report_pdf(build_unit_report(sample_unit()), {str(tmp_path / 'r.pdf')!r})\n"
+            "print(sorted(m for m in ('xml.sax', 'urllib.request', 'http.client', 'email') if m in sys.modules))\n")
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["[]"]
