@@ -188,8 +188,9 @@ def _levels(form: Form, scores: Scores) -> list[tuple[str, str, object]]:
     return out
 
 
-def block_sentences(form: Form, scores: Scores, below: list[Shortfall]) -> list[str]:
-    """One sentence per 一级 block, then one per 二级 block inside it."""
+def block_sentences(form: Form, scores: Scores, below: list[Shortfall], table: str = "上表") -> list[str]:
+    """One sentence per 一级 block, then one per 二级 block inside it.  The rows that cannot be
+    compared by number (unscored forms) are referred to ``table``, where the report shows them."""
     missed = {b.path for b in below}
     scored = scores.profile.scored
     by_l1: dict[str, dict[str, list]] = {}
@@ -211,7 +212,7 @@ def block_sentences(form: Form, scores: Scores, below: list[Shortfall]) -> list[
             text += f"，其中可按数值比较的 {len(numeric)} 项中 {met} 项达到指标值"
         qual = n - len(numeric)
         if qual:
-            text += f"，其余 {qual} 项的完成情况见上表"
+            text += f"，其余 {qual} 项的完成情况见{table}" if numeric else f"，完成情况见{table}"
         return text + "。"
 
     out = []
@@ -373,7 +374,8 @@ def build_unit_report(forms, edits: dict | None = None, *, year: int | None = No
         head = f"（{cn_number(i + 1)}）{row.name}"
         below = shortfalls(form, sc)
         goals += [Block("h2", head), Block("p", score_sentence(row.name, sc)), Block("p", funds_sentence(form, sc))]
-        goals += [Block("p", s) for s in block_sentences(form, sc, below)]
+        # the unit report shows no indicator table: the rows are in the project's own 自评表
+        goals += [Block("p", s) for s in block_sentences(form, sc, below, "该项目绩效自评表")]
         lines = problem_lines(form, below, sc.profile.scored)
         if lines:
             problems.append(Block("h2", head))
