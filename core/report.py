@@ -143,7 +143,8 @@ def funds_sentence(form: Form, scores: Scores) -> str:
 
 
 def funds_table(form: Form, scores: Scores) -> Block:
-    rows = [["资金来源", "年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）", "执行率"]]
+    # the unit on a line of its own: a narrow column never breaks “（万元）” in two
+    rows = [["资金来源", "年初预算数\n（万元）", "全年预算数\n（万元）", "全年执行数\n（万元）", "执行率"]]
     t = form.total_row
 
     def row(label, r, rate):
@@ -346,7 +347,7 @@ def summary_table(summary: Summary) -> Block:
         rows.append([c[0], c[2], c[6], c[7], c[8], c[9], c[10]])
     t = summary.total_cells()
     rows.append(["合计", t[4], t[6], t[7], t[8], t[9], " ".join(t[10].split("\n"))])
-    return Block("table", rows=rows, widths=(0.7, 3.0, 1.4, 1.4, 1.2, 2.0, 1.5))
+    return Block("table", rows=rows, widths=(0.7, 2.8, 1.5, 1.5, 1.2, 2.0, 1.5))
 
 
 def counts_sentence(summary: Summary) -> str:

@@ -17,3 +17,28 @@ def test_unscored_rows_are_referred_to_a_table_the_report_has():
     text = unit_goals.all_text()
     assert "见上表" not in text
     assert "效益指标共 2 项，完成情况见该项目绩效自评表。" in text
+
+
+def test_table_headings_of_the_reports_fit_their_columns_line_by_line():
+    """A heading of a report table is a fixed label: each of its lines fits its column in the PDF
+    (the Word file has the same proportions), so no “（万/元）” split."""
+    from core.export import fonts
+    from core.export.report_docx import BODY_PT, CHARS_PER_LINE, TABLE_PT
+    from core.report import build_report
+    body, _ = fonts.register()
+    width = CHARS_PER_LINE * BODY_PT
+    forms = sample_unit()
+    reports = [build_report(f) for f in forms] + [build_unit_report(forms)]
+    seen = 0
+    for report in reports:
+        for sec in report.sections:
+            for block in sec.items():
+                if block.kind != "table":
+                    continue
+                total = sum(block.widths)
+                for heading, w in zip(block.rows[0], block.widths):
+                    room = width * w / total - 4                      # the cell's padding
+                    for line in heading.split("\n"):
+                        seen += 1
+                        assert fonts.string_width(line, body, TABLE_PT) <= room, (report.title, heading)
+    assert seen > 10
