@@ -35,6 +35,67 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+TITLE_EM = int(CHARS_PER_LINE * BODY_PT // TITLE_PT)      # 20 characters of 二号 on a line
+_TIGHT = set("，。、；：？！）》」』】〕〉”’…—%％")          # never starts a line
+_OPEN = set("（《「『【〔〈“‘")                            # never ends one
+
+
+def _em(text: str) -> float:
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def title_lines(report: Report, em: float = TITLE_EM) -> list[str]:
+    """The title on as few lines as it needs (GB/T 9704: words whole, lines of even length):
+    broken where its parts meet (after 年度, around the unit and the project, before
+    绩效自评报告) when every line then fits, the most even such break; else into lines of
+    about equal length, never inside a number nor before a closing mark."""
+    title = report.title
+    total = _em(title)
+    if total <= em:
+        return [title]
+    n = len(title)
+    seams = set()
+    if report.year:
+        prefix = f"{report.year}年度"
+        if title.startswith(prefix):
+            seams.add(len(prefix))
+    for part in (report.unit, report.name, "部门整体支出", "绩效自评报告"):
+        at = title.rfind(part) if part else -1
+        if at >= 0:
+            seams.update((at, at + len(part)))
+    seams = sorted(i for i in seams if 0 < i < n)
+
+    def lines_at(cuts) -> list[str]:
+        bounds = [0, *cuts, n]
+        return [title[a:b] for a, b in zip(bounds, bounds[1:])]
+
+    from itertools import combinations
+    lines_n = int(-(-total // em))                 # as few lines as the title needs
+    fitting = [lines_at(c) for c in combinations(seams, lines_n - 1)
+               if all(_em(line) <= em for line in lines_at(c))]
+    if fitting:
+        return min(fitting, key=lambda ls: max(map(_em, ls)) - min(map(_em, ls)))
+    # no seam will do: lines of about equal length
+    ok = [i for i in range(1, n) if title[i] not in _TIGHT and title[i - 1] not in _OPEN
+          and not (title[i - 1].isascii() and title[i - 1].isalnum() and title[i].isascii() and title[i].isalnum())]
+    cuts, last = [], 0
+    for k in range(1, lines_n):
+        target = total * k / lines_n
+        best = None
+        for i in ok:
+            if i <= last:
+                continue
+            if _em(title[last:i]) > em:
+                break
+            if best is None or abs(_em(title[:i]) - target) < abs(_em(title[:best]) - target):
+                best = i
+        if best is None:
+            break
+        cuts.append(best)
+        last = best
+    return lines_at(cuts)
+
+
 def xml_safe(text: str) -> str:
     """Text as XML can hold it: characters XML forbids become U+FFFD."""
     return _XML_ILLEGAL.sub("\ufffd", text)
@@ -88,6 +149,14 @@ def _para_xml(text: str, style_id: str, highlight_blanks: bool = True) -> str:
         mark = '<w:rPr><w:highlight w:val="yellow"/></w:rPr>' if highlight_blanks and BLANK_RE.fullmatch(part) else ""
         runs.append(f'<w:r>{mark}<w:t xml:space="preserve">{escape(xml_safe(part))}</w:t></w:r>')
     return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>{"".join(runs)}</w:p>'
+
+
+def _title_xml(lines: list[str], style_id: str) -> str:
+    """The title paragraph, its lines separated by line breaks."""
+    from xml.sax.saxutils import escape
+    runs = "<w:r><w:br/></w:r>".join(f'<w:r><w:t xml:space="preserve">{escape(xml_safe(line))}</w:t></w:r>'
+                                      for line in lines)
+    return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>{runs}</w:p>'
 
 
 def _append_body(doc, parts: list[str]) -> None:
@@ -197,7 +266,7 @@ def build_document(report: Report):
     doc.core_properties.subject = "绩效自评报告"
 
     ids = _add_styles(doc)
-    parts = [_para_xml(report.title, ids["ZP Title"], highlight_blanks=False), _para_xml("", ids["ZP Body"])]
+    parts = [_title_xml(title_lines(report), ids["ZP Title"]), _para_xml("", ids["ZP Body"])]
     for sec in report.sections:
         parts.append(_para_xml(sec.title, ids["ZP H1"]))
         for block in sec.items():

@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from ..report import Report
 from . import fonts
-from .report_docx import BLANK_RE, BODY_PT, CHARS_PER_LINE, LINE_PT, MARGINS_MM, TABLE_PT, TITLE_PT
+from .report_docx import BLANK_RE, BODY_PT, CHARS_PER_LINE, LINE_PT, MARGINS_MM, TABLE_PT, TITLE_PT, title_lines
 
 
 def _style(font: str, size: float, leading: float, align: int = 0, indent: float = 0):
@@ -145,7 +145,7 @@ def build_story(report: Report, body: str, title: str, width: float) -> list:
     head2 = _style(body, BODY_PT, LINE_PT, 0, BODY_PT * 2)
     cell = _style(body, TABLE_PT, TABLE_PT * 1.35, 1)
     cell_left = _style(body, TABLE_PT, TABLE_PT * 1.35, 0)
-    story = [_para(report.title, _style(title, TITLE_PT, TITLE_PT * 1.5, 1)), Spacer(1, LINE_PT)]
+    story = [_para("\n".join(title_lines(report)), _style(title, TITLE_PT, TITLE_PT * 1.5, 1)), Spacer(1, LINE_PT)]
     for sec in report.sections:
         story.append(_para(sec.title, head1))
         for block in sec.items():
