@@ -346,7 +346,9 @@ def summary_table(summary: Summary) -> Block:
         c = r.cells()
         rows.append([c[0], c[2], c[6], c[7], c[8], c[9], c[10]])
     t = summary.total_cells()
-    rows.append(["合计", t[4], t[6], t[7], t[8], t[9], " ".join(t[10].split("\n"))])
+    grades = t[10].split("\n")                  # 优 1 良 0 / 中 0 差 0: two lines, as the score beside it
+    rows.append(["合计", t[4], t[6], t[7], t[8], t[9],
+                 "\n".join(" ".join(grades[i:i + 2]) for i in range(0, len(grades), 2))])
     return Block("table", rows=rows, widths=(0.7, 2.8, 1.5, 1.5, 1.2, 2.0, 1.5))
 
 

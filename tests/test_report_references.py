@@ -42,3 +42,14 @@ def test_table_headings_of_the_reports_fit_their_columns_line_by_line():
                         seen += 1
                         assert fonts.string_width(line, body, TABLE_PT) <= room, (report.title, heading)
     assert seen > 10
+
+
+def test_total_row_of_the_unit_table_keeps_each_grade_with_its_count():
+    from core.export import fonts
+    from core.export.report_docx import BODY_PT, CHARS_PER_LINE, TABLE_PT
+    body, _ = fonts.register()
+    table = next(b for b in build_unit_report(sample_unit()).section("summary").items() if b.kind == "table")
+    total = table.rows[-1]
+    assert total[0] == "合计" and total[-1] == "优 1 良 0\n中 0 差 0"
+    room = CHARS_PER_LINE * BODY_PT * table.widths[-1] / sum(table.widths) - 4
+    assert all(fonts.string_width(line, body, TABLE_PT) <= room for line in total[-1].split("\n"))
