@@ -75,3 +75,27 @@ def test_package_pdfs_do_not_import_the_network_stack(tmp_path):
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert p.returncode == 0, p.stderr
     assert p.stdout.split() == ["[]"]
+
+
+def test_summary_pdf_headings_fit_their_columns_whole():
+    from core.export.summary_pdf import BODY_SIZE, CELL_PAD, HEADINGS, column_widths
+    from core.export import fonts
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.units import mm
+    body, title = fonts.register()
+    width = landscape(A4)[0] - 30 * mm
+    forms = sample_unit()
+    forms[0].data["funds"]["total"].update(initial="1234567.89", budget="1234567.89", executed="1234567.89")
+    s = summarize(forms)
+    widths = column_widths(width, title, body, s)
+    assert abs(sum(widths) - width) < 0.01                     # the page's width, no more
+    for heading, w in zip(HEADINGS, widths):
+        for line in heading.split("\n"):
+            assert fonts.string_width(line, title, BODY_SIZE) + CELL_PAD <= w, heading
+    # figures and the 合计 lines (加权平均 94.25) on one line each
+    assert "1,234,567.89" in s.rows[0].cells()
+    for cells in [r.cells() for r in s.rows] + [s.total_cells()]:
+        for i in range(5, 12):
+            for line in cells[i].split("\n"):
+                assert fonts.string_width(line, body, BODY_SIZE) + CELL_PAD <= widths[i], line
+    assert "".join(HEADINGS[11].split("\n")) == "未达标指标数"

@@ -24,6 +24,37 @@ def p(text: str, style):
     return Paragraph("<br/>".join(fonts.markup(line, style.fontName) for line in (text or "").split("\n")), style)
 
 
+# headings as printed: one too long for its narrow column on two lines of whole words
+HEADINGS = tuple({"未达标指标数": "未达标\n指标数"}.get(c, c) for c in COLUMNS)
+CELL_PAD = 4            # left + right padding of a cell
+
+
+WHOLE = range(5, 12)    # 年初预算数 … 未达标指标数: figures and short words, never broken
+
+
+def column_widths(width: float, head_font: str, body_font: str | None = None,
+                  summary: Summary | None = None) -> list[float]:
+    """Column widths (pt) in the workbook's proportions, each at least as wide as its heading's
+    lines (no “项目类/别”) and, for the figures' columns, as their widest figure or line of the
+    合计 row (no “94.2/5”); the room taken from the columns with more than they need."""
+    total_w = sum(WIDTHS)
+    col_w = [width * w / total_w for w in WIDTHS]
+    need = [max(fonts.string_width(line, head_font, BODY_SIZE) for line in h.split("\n")) + CELL_PAD + 0.5
+            for h in HEADINGS]
+    if summary is not None and body_font:
+        rows = [r.cells() for r in summary.rows] + [summary.total_cells()]
+        for i in WHOLE:
+            for cells in rows:
+                for line in cells[i].split("\n"):
+                    need[i] = max(need[i], fonts.string_width(line, body_font, BODY_SIZE) + CELL_PAD + 0.5)
+    short = sum(max(0.0, n - w) for n, w in zip(need, col_w))
+    spare = [max(0.0, w - n) for n, w in zip(need, col_w)]
+    if short and sum(spare) > short:
+        share = short / sum(spare)
+        col_w = [max(n, w - sp * share) for n, w, sp in zip(need, col_w, spare)]
+    return col_w
+
+
 def build_story(summary: Summary, body: str, title: str, width: float) -> list:
     from reportlab.lib import colors
     fonts.import_platypus()
@@ -31,11 +62,10 @@ def build_story(summary: Summary, body: str, title: str, width: float) -> list:
 
     center, left, right = para_style(body), para_style(body, align=0), para_style(body, align=2)
     head = para_style(title, align=1)
-    total_w = sum(WIDTHS)
-    col_w = [width * w / total_w for w in WIDTHS]
+    col_w = column_widths(width, title, body, summary)
     aligns = {"项目名称": left, "实施单位": left, "主要偏差原因": left, "备注": left,
               "年初预算数": right, "全年预算数": right, "全年执行数": right, "执行率": right}
-    data = [[p(c, head) for c in COLUMNS]]
+    data = [[p(c, head) for c in HEADINGS]]
     for row in summary.rows:
         data.append([p(v, aligns.get(COLUMNS[i], center)) for i, v in enumerate(row.cells())])
     totals = summary.total_cells()
@@ -46,7 +76,7 @@ def build_story(summary: Summary, body: str, title: str, width: float) -> list:
         ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("SPAN", (0, n), (3, n)),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD / 2), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD / 2),
         ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))
     line = para_style(body, 10.5, 0, 16)
