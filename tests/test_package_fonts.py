@@ -99,3 +99,15 @@ def test_summary_pdf_headings_fit_their_columns_whole():
             for line in cells[i].split("\n"):
                 assert fonts.string_width(line, body, BODY_SIZE) + CELL_PAD <= widths[i], line
     assert "".join(HEADINGS[11].split("\n")) == "未达标指标数"
+
+
+@needs_poppler
+def test_summary_and_report_pdfs_embed_every_font_they_name(tmp_path):
+    """No font a reader has to substitute (reportlab's default Helvetica, unembedded)."""
+    from core.export.report_pdf import write_report_pdf
+    from core.export.summary_pdf import write_summary_pdf
+    write_summary_pdf(summarize(sample_unit()), tmp_path / "s.pdf")
+    write_report_pdf(build_unit_report(sample_unit()), tmp_path / "r.pdf")
+    for pdf in (tmp_path / "s.pdf", tmp_path / "r.pdf"):
+        rows = [line.split() for line in run(["pdffonts", str(pdf)]).splitlines()[2:] if line.strip()]
+        assert rows and all(r[-5] == "yes" for r in rows), (pdf.name, rows)

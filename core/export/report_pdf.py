@@ -193,7 +193,8 @@ def write_report_pdf(report: Report, path) -> None:
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=left * mm - pad,
                             rightMargin=A4[0] - left * mm - width - pad - 0.01,
                             topMargin=top * mm, bottomMargin=bottom * mm, title=report.title,
-                            author=report.unit or "ziping", subject="绩效自评报告")
+                            author=report.unit or "ziping", subject="绩效自评报告",
+                            lang="zh-CN", initialFontName=body, initialFontSize=BODY_PT)     # no Helvetica
     doc.build(build_story(report, body, title, width), onFirstPage=footer, onLaterPages=footer)
 
 

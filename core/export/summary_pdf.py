@@ -73,7 +73,7 @@ def build_story(summary: Summary, body: str, title: str, width: float) -> list:
     n = len(data) - 1
     table = Table(data, colWidths=col_w, repeatRows=1)
     table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black), ("FONTNAME", (0, 0), (-1, -1), body),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("SPAN", (0, n), (3, n)),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD / 2), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD / 2),
@@ -84,7 +84,8 @@ def build_story(summary: Summary, body: str, title: str, width: float) -> list:
                  colWidths=[width * 0.7, width * 0.3])
     sign = Table([[p(t, line) for t in SIGNATURE_LABELS]], colWidths=[width / 5] * 5)
     for t in (info, sign):
-        t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+        t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("FONTNAME", (0, 0), (-1, -1), body)]))
     return [p(title_of(summary), para_style(title, 16, 1, 24)), Spacer(1, 6), info, Spacer(1, 4), table,
             Spacer(1, 16), sign]
 
@@ -108,7 +109,8 @@ def write_summary_pdf(summary: Summary, path) -> None:
 
     doc = SimpleDocTemplate(str(path), pagesize=size, leftMargin=margin, rightMargin=margin,
                             topMargin=margin, bottomMargin=margin, title=title_of(summary),
-                            author=summary.unit or "ziping", subject="绩效自评结果汇总表")
+                            author=summary.unit or "ziping", subject="绩效自评结果汇总表",
+                            lang="zh-CN", initialFontName=body, initialFontSize=BODY_SIZE)   # no Helvetica
     doc.build(build_story(summary, body, title, size[0] - 2 * margin), onFirstPage=footer, onLaterPages=footer)
 
 
