@@ -202,7 +202,8 @@ def block_sentences(form: Form, scores: Scores, below: list[Shortfall], table: s
         n = len(rows)
         if scored:
             done = sum(1 for s in rows if s.path not in missed)
-            got = sum((r2(s.score) for s in rows if s.score is not None), ZERO)
+            # a score written on a row without a valid weight is out of the total (DOMAIN §4), here too
+            got = sum((r2(s.score) for s in rows if s.score is not None and s.counted), ZERO)
             full = sum((s.weight for s in rows if s.weight is not None), ZERO)
             return f"{label}共 {n} 项，完成 {done} 项，得分 {fmt2(got)} 分（满分 {fmt_weight(full)} 分）。"
         numeric = [s for s in rows if s.kind != QUALITATIVE and s.actual is not None and not s.actual.empty
