@@ -111,7 +111,9 @@ def cmd_package(args) -> int:
     if args.forms and (args.year or args.unit):
         raise CliError("请二选一：用 --db --year --unit 从表单库导出，或给出表单文件")
     if args.forms:
-        entries = [Entry(_load_form(f), f) for f in args.forms]
+        # a file named twice (a.json a.json, *.json a.json) is one project, not two in the 汇总表
+        files = list({str(Path(f).resolve()): f for f in reversed(args.forms)}.values())[::-1]
+        entries = [Entry(_load_form(f), f) for f in files]
         years = {e.form.year for e in entries}
         units = {_unit(e) for e in entries}
         if len(years) > 1 or len(units) > 1:

@@ -111,3 +111,4 @@ def test_summary_and_report_pdfs_embed_every_font_they_name(tmp_path):
     for pdf in (tmp_path / "s.pdf", tmp_path / "r.pdf"):
         rows = [line.split() for line in run(["pdffonts", str(pdf)]).splitlines()[2:] if line.strip()]
         assert rows and all(r[-5] == "yes" for r in rows), (pdf.name, rows)
+

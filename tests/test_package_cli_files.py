@@ -1,0 +1,20 @@
+"""main.py package from form files: what the clerk names on the command line."""
+from __future__ import annotations
+
+from tests.helpers import sample_unit
+
+
+def test_cli_package_counts_a_form_file_named_twice_once(tmp_path):
+    import zipfile
+
+    from core.model import dump
+    from tests.test_package import NAME, run
+    files = []
+    for i, f in enumerate(sample_unit()):
+        files.append(str(tmp_path / f"f{i}.json"))
+        dump(f, files[-1])
+    p = run("package", "-o", str(tmp_path), "--zip", *files, files[0], str(tmp_path / "." / "f1.json"))
+    assert p.returncode == 0, p.stderr
+    with zipfile.ZipFile(tmp_path / (NAME + ".zip")) as zf:
+        names = zf.namelist()
+    assert len(names) == 16 and not any("（2）" in n for n in names)
