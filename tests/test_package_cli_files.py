@@ -18,3 +18,15 @@ def test_cli_package_counts_a_form_file_named_twice_once(tmp_path):
     with zipfile.ZipFile(tmp_path / (NAME + ".zip")) as zf:
         names = zf.namelist()
     assert len(names) == 16 and not any("（2）" in n for n in names)
+
+
+def test_cli_package_into_a_file_says_it_is_a_file(tmp_path):
+    from core.model import dump
+    from tests.test_package import run
+    form = tmp_path / "f0.json"
+    dump(sample_unit()[0], str(form))
+    p = run("package", "-o", str(form), str(form))
+    assert p.returncode != 0
+    assert "是一个文件，不是文件夹" in p.stderr and "Traceback" not in p.stderr
+    p = run("package", "-o", str(tmp_path / "无此文件夹"), str(form))
+    assert p.returncode != 0 and "不存在" in p.stderr
