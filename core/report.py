@@ -201,10 +201,15 @@ def block_sentences(form: Form, scores: Scores, below: list[Shortfall], table: s
     def sentence(label: str, rows: list) -> str:
         n = len(rows)
         if scored:
-            done = sum(1 for s in rows if s.path not in missed)
+            # a row not scored yet (a 定性 row with no 档次, an unreadable actual) is not “完成”
+            pending = sum(1 for s in rows if s.score is None and s.counted)
+            done = sum(1 for s in rows if s.path not in missed and (s.score is not None or not s.counted))
             # a score written on a row without a valid weight is out of the total (DOMAIN §4), here too
             got = sum((r2(s.score) for s in rows if s.score is not None and s.counted), ZERO)
             full = sum((s.weight for s in rows if s.weight is not None), ZERO)
+            if pending:
+                return (f"{label}共 {n} 项，完成 {done} 项，{pending} 项尚未评分；"
+                        f"已评分的得分 {fmt2(got)} 分（满分 {fmt_weight(full)} 分）。")
             return f"{label}共 {n} 项，完成 {done} 项，得分 {fmt2(got)} 分（满分 {fmt_weight(full)} 分）。"
         numeric = [s for s in rows if s.kind != QUALITATIVE and s.actual is not None and not s.actual.empty
                    and not s.actual.words and not s.actual.error]

@@ -53,3 +53,20 @@ def test_total_row_of_the_unit_table_keeps_each_grade_with_its_count():
     assert total[0] == "合计" and total[-1] == "优 1 良 0\n中 0 差 0"
     room = CHARS_PER_LINE * BODY_PT * table.widths[-1] / sum(table.widths) - 4
     assert all(fonts.string_width(line, body, TABLE_PT) <= room for line in total[-1].split("\n"))
+
+
+def test_rows_not_scored_yet_are_not_said_to_be_done():
+    from core.summary import evaluate
+    from tests.helpers import central_form
+    rows = [dict(level1="产出指标", level2="数量指标", target="≥10次", actual="12次", weight="50"),
+            dict(level1="效益指标", level2="社会效益指标", name="群众出行便利程度", target="明显改善",
+                 actual="明显改善", weight="20"),                   # 定性: no 档次 chosen, no score
+            dict(level1="效益指标", level2="社会效益指标", name="长效管护机制", target="健全",
+                 actual="基本健全", weight="20")]
+    form = central_form(rows)
+    scores = evaluate(form)
+    assert [s.score for s in scores.indicators][1:] == [None, None]
+    goals = build_report(form).section("goals").all_text()
+    assert "产出指标共 1 项，完成 1 项，得分 50.00 分（满分 50 分）。" in goals
+    assert "效益指标共 2 项，完成 0 项，2 项尚未评分；已评分的得分 0.00 分（满分 40 分）。" in goals
+    assert "效益指标共 2 项，完成 2 项" not in goals
