@@ -30,3 +30,14 @@ def test_cli_package_into_a_file_says_it_is_a_file(tmp_path):
     assert "是一个文件，不是文件夹" in p.stderr and "Traceback" not in p.stderr
     p = run("package", "-o", str(tmp_path / "无此文件夹"), str(form))
     assert p.returncode != 0 and "不存在" in p.stderr
+
+
+def test_help_is_in_chinese_words_and_all():
+    from tests.test_package import run
+    for args in (["--help"], ["export", "--help"], ["package", "-h"], ["score", "--help"]):
+        p = run(*args)
+        assert p.returncode == 0, p.stderr
+        out = p.stdout
+        assert out.startswith("用法：") and "选项" in out, out
+        for english in ("usage:", "options:", "optional arguments", "positional arguments", "show this help"):
+            assert english not in out, (args, english)
