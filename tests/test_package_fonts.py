@@ -61,7 +61,7 @@ def test_report_pdf_prints_rare_characters_in_text_tables_and_headings(tmp_path)
     assert "BabelStoneHanSupplement-Regular" in fonts_of(pdf)
 
 
-def test_package_pdfs_do_not_import_the_network_stack(tmp_path):
+def test_package_pdfs_and_docx_do_not_import_the_network_stack(tmp_path):
     """xml.sax.saxutils pulls in urllib.request, http.client and email (about 125 ms)."""
     code = ("import sys\n"
             "from tests.helpers import sample_unit\n"
@@ -69,8 +69,10 @@ def test_package_pdfs_do_not_import_the_network_stack(tmp_path):
             "from core.report import build_unit_report\n"
             "from core.export.summary_pdf import write_summary_pdf\n"
             "from core.export.report_pdf import write_report_pdf\n"
+            "from core.export.report_docx import write_report_docx\n"
             f"write_summary_pdf(summarize(sample_unit()), {str(tmp_path / 's.pdf')!r})\n"
             f"write_report_pdf(build_unit_report(sample_unit()), {str(tmp_path / 'r.pdf')!r})\n"
+            f"write_report_docx(build_unit_report(sample_unit()), {str(tmp_path / 'r.docx')!r})\n"
             "print(sorted(m for m in ('xml.sax', 'urllib.request', 'http.client', 'email') if m in sys.modules))\n")
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert p.returncode == 0, p.stderr

@@ -101,6 +101,11 @@ def xml_safe(text: str) -> str:
     return _XML_ILLEGAL.sub("\ufffd", text)
 
 
+def escape(text: str) -> str:
+    """``& < >`` escaped for an XML text node (xml.sax.saxutils would pull in urllib, http, email)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 # Paragraph styles: (name, East-Asian font, size, bold, alignment, first-line indent, exact line, on grid)
 STYLES = (
     ("ZP Title", TITLE_FONT, TITLE_PT, True, "center", False, None, True),
@@ -141,7 +146,6 @@ def _add_styles(doc) -> dict[str, str]:
 
 def _para_xml(text: str, style_id: str, highlight_blanks: bool = True) -> str:
     """One paragraph of a style (by its id) as WordprocessingML; marked blanks highlighted."""
-    from xml.sax.saxutils import escape
     runs = []
     for part in (BLANK_RE.split(text) if highlight_blanks else [text]):
         if not part:
@@ -153,7 +157,6 @@ def _para_xml(text: str, style_id: str, highlight_blanks: bool = True) -> str:
 
 def _title_xml(lines: list[str], style_id: str) -> str:
     """The title paragraph, its lines separated by line breaks."""
-    from xml.sax.saxutils import escape
     runs = "<w:r><w:br/></w:r>".join(f'<w:r><w:t xml:space="preserve">{escape(xml_safe(line))}</w:t></w:r>'
                                       for line in lines)
     return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>{runs}</w:p>'
@@ -214,7 +217,6 @@ def _grid(section) -> None:
 def _table_xml(rows: list, widths: tuple, text_width_mm: float, ids: dict) -> str:
     """A bordered table, written as WordprocessingML in one go (python-docx's cell API is slow):
     column widths in the grid and on every cell, the header row repeated on each page."""
-    from xml.sax.saxutils import escape
 
     ncols = len(rows[0])
     total = sum(widths) or ncols
