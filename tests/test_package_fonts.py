@@ -114,3 +114,24 @@ def test_summary_and_report_pdfs_embed_every_font_they_name(tmp_path):
         rows = [line.split() for line in run(["pdffonts", str(pdf)]).splitlines()[2:] if line.strip()]
         assert rows and all(r[-5] == "yes" for r in rows), (pdf.name, rows)
 
+
+
+@needs_poppler
+def test_summary_pdf_never_leaves_the_total_or_the_signatures_alone(tmp_path):
+    """Whatever the number of projects, the last page holds at least one project's row, the 合计
+    row and the signature line (the table's own care: issue of the printed tables)."""
+    from core.export.summary_pdf import write_summary_pdf
+    from core.summary import evaluate
+    base = sample_unit()
+    scores = [evaluate(f) for f in base]
+    for n in range(6, 30):
+        s = summarize([base[i % 3] for i in range(n)], scores=[scores[i % 3] for i in range(n)])
+        pdf = tmp_path / f"s{n}.pdf"
+        write_summary_pdf(s, pdf)
+        pages = int(run(["pdfinfo", str(pdf)]).split("Pages:")[1].split()[0])
+        for page in range(1, pages + 1):
+            text = squash(run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"]))
+            has_project = any(name in text for name in ("社会治安综合治理专项经费", "综治、平安建设经费",
+                                                        "四型平安小区以奖代拨经费"))
+            assert has_project, (n, page, pages)
+            assert ("合计" in text) == (page == pages) and ("单位负责人" in text) == (page == pages), (n, page)

@@ -71,23 +71,29 @@ def build_story(summary: Summary, body: str, title: str, width: float) -> list:
     totals = summary.total_cells()
     data.append([p(v, aligns.get(COLUMNS[i], center) if i >= 5 else center) for i, v in enumerate(totals)])
     n = len(data) - 1
+    line = para_style(body, 10.5, 0, 16)
+    info = Table([[p(f"填报单位：{summary.unit}", line), p("金额单位：万元", para_style(body, 10.5, 2, 16))]],
+                 colWidths=[width * 0.7, width * 0.3])
+    sign = Table([[p(t, line) for t in SIGNATURE_LABELS]], colWidths=[sum(col_w) / 5] * 5)
+    for t in (info, sign):
+        t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                               ("FONTNAME", (0, 0), (-1, -1), body)]))
+    # the signature line is the table's last row (spanned, no borders), so that it, the 合计 row and
+    # the last project's row are never parted by a page break (NOSPLIT): neither 合计 nor the
+    # signatures alone on a page
+    data.append([sign] + [""] * (len(HEADINGS) - 1))
     table = Table(data, colWidths=col_w, repeatRows=1)
     table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.6, colors.black), ("FONTNAME", (0, 0), (-1, -1), body),
+        ("GRID", (0, 0), (-1, n), 0.6, colors.black), ("FONTNAME", (0, 0), (-1, -1), body),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("SPAN", (0, n), (3, n)),
         ("LEFTPADDING", (0, 0), (-1, -1), CELL_PAD / 2), ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PAD / 2),
         ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("SPAN", (0, n + 1), (-1, n + 1)), ("TOPPADDING", (0, n + 1), (-1, n + 1), 16),
+        ("LEFTPADDING", (0, n + 1), (-1, n + 1), 0), ("RIGHTPADDING", (0, n + 1), (-1, n + 1), 0),
+        ("NOSPLIT", (0, max(1, n - 1)), (-1, n + 1)),
     ]))
-    line = para_style(body, 10.5, 0, 16)
-    info = Table([[p(f"填报单位：{summary.unit}", line), p("金额单位：万元", para_style(body, 10.5, 2, 16))]],
-                 colWidths=[width * 0.7, width * 0.3])
-    sign = Table([[p(t, line) for t in SIGNATURE_LABELS]], colWidths=[width / 5] * 5)
-    for t in (info, sign):
-        t.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-                               ("FONTNAME", (0, 0), (-1, -1), body)]))
-    return [p(title_of(summary), para_style(title, 16, 1, 24)), Spacer(1, 6), info, Spacer(1, 4), table,
-            Spacer(1, 16), sign]
+    return [p(title_of(summary), para_style(title, 16, 1, 24)), Spacer(1, 6), info, Spacer(1, 4), table]
 
 
 def write_summary_pdf(summary: Summary, path) -> None:
