@@ -1,6 +1,8 @@
 """The report's title (二号, about 20 characters a line) breaks where its parts meet, not with
-one character left alone on its last line."""
+one character left alone on its last line; no heading is left alone at the foot of a page."""
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -46,3 +48,32 @@ def test_docx_and_pdf_print_the_title_on_those_lines(tmp_path):
     write_report_pdf(report, tmp_path / "r.pdf")
     first = [line.strip() for line in pdf_text(tmp_path / "r.pdf").splitlines() if line.strip()][:2]
     assert first == [f"2022年度{UNIT}", "绩效自评报告"]
+
+
+HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）)")
+
+
+@pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed")
+def test_no_heading_alone_at_the_foot_of_a_pdf_page(tmp_path):
+    from core.export.report_pdf import write_report_pdf
+    from tests.test_export import run
+    forms = sample_unit()
+    for i, report in enumerate([build_unit_report(forms)] + [build_report(f) for f in forms]):
+        pdf = tmp_path / f"r{i}.pdf"
+        write_report_pdf(report, pdf)
+        pages = int(run(["pdfinfo", str(pdf)]).split("Pages:")[1].split()[0])
+        for page in range(1, pages):
+            lines = [ln.strip() for ln in run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"]).splitlines()
+                     if ln.strip() and not re.fullmatch(r"—\s*\d+\s*—", ln.strip())]
+            assert not HEADING.match(lines[-1]), (report.title, page, lines[-1])
+
+
+def test_word_headings_keep_with_the_next_paragraph(tmp_path):
+    from docx import Document
+
+    from core.export.report_docx import write_report_docx
+    write_report_docx(build_unit_report(sample_unit()), tmp_path / "r.docx")
+    doc = Document(str(tmp_path / "r.docx"))
+    for name in ("ZP Title", "ZP H1", "ZP H2"):
+        assert doc.styles[name].paragraph_format.keep_with_next is True, name
+    assert not doc.styles["ZP Body"].paragraph_format.keep_with_next

@@ -126,7 +126,9 @@ def _add_styles(doc) -> dict[str, str]:
     for name, east, size, bold, align, indent, exact, grid in STYLES:
         sid = name.replace(" ", "")
         ids[name] = sid
-        ppr = ("" if grid else '<w:snapToGrid w:val="0"/>')
+        # a heading (and the title) stays on the page of the text that follows it
+        ppr = ("<w:keepNext/>" if name in ("ZP Title", "ZP H1", "ZP H2") else "")
+        ppr += ("" if grid else '<w:snapToGrid w:val="0"/>')
         ppr += (f'<w:spacing w:before="0" w:after="0" w:line="{round(exact * 20)}" w:lineRule="exact"/>' if exact
                 else '<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>')
         if indent:

@@ -143,6 +143,7 @@ def build_story(report: Report, body: str, title: str, width: float) -> list:
     Lines = _lines_flowable()
     head1 = _style(title, BODY_PT, LINE_PT, 0, BODY_PT * 2)
     head2 = _style(body, BODY_PT, LINE_PT, 0, BODY_PT * 2)
+    head1.keepWithNext = head2.keepWithNext = 1          # never a heading alone at the foot of a page
     cell = _style(body, TABLE_PT, TABLE_PT * 1.35, 1)
     cell_left = _style(body, TABLE_PT, TABLE_PT * 1.35, 0)
     story = [_para("\n".join(title_lines(report)), _style(title, TITLE_PT, TITLE_PT * 1.5, 1)), Spacer(1, LINE_PT)]
