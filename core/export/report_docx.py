@@ -1,6 +1,7 @@
 """The 自评报告 as a Word file (python-docx), typeset as GB/T 9704-2012 asks:
 A4; margins 37/35/28/26 mm; title 二号 (22 pt) 宋体 bold; 一、 三号 黑体; （一） 三号 楷体;
-body 三号 (16 pt) 仿宋 on a 28-line grid; page numbers “— 1 —” at the foot (a PAGE field).
+body 三号 (16 pt) 仿宋 on a 22-line grid (GB/T 9704: 22 lines of 28 characters a page);
+page numbers “— 1 —” at the foot (a PAGE field).
 
 Fonts are named as Windows has them (SimSun, SimHei, KaiTi, FangSong), with the East-Asian
 font attribute ``w:eastAsia`` set on every run, so Word and WPS pick them for Chinese text.
@@ -23,11 +24,11 @@ BODY_PT = 16          # 三号
 TITLE_PT = 22         # 二号
 TABLE_PT = 10.5       # 五号
 FOOTER_PT = 14        # 四号
-LINE_PT = 28.95       # 225 mm / 28 lines
+LINE_PT = 28.95       # 225 mm / 22 lines
 CHARS_PER_LINE = 28
 # top, bottom, left, right.  The text block is 28 characters of 三号 wide (448 pt, 158 mm: GB/T 9704
 # asks 156 mm and 28 characters a line, which Word meets by narrowing its character grid, a grid
-# LibreOffice lays out differently), 225 mm high (28 lines of 28.95 pt).
+# LibreOffice lays out differently), 225 mm high (22 lines of 28.95 pt).
 LEFT_TWIPS, RIGHT_TWIPS = 1531, 1415            # 27.0 mm + 24.96 mm; A4 is 11906 twips wide
 MARGINS_MM = (37, 35, LEFT_TWIPS * 25.4 / 1440, RIGHT_TWIPS * 25.4 / 1440)
 BLANK_RE = re.compile(r"(【请填写：[^】]*】)")
@@ -204,7 +205,7 @@ def _page_number_footer(doc) -> None:
 
 
 def _grid(section) -> None:
-    """28 lines a page: the section's document grid."""
+    """22 lines a page: the section's document grid."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     sect = section._sectPr

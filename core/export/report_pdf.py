@@ -1,5 +1,5 @@
 """The 自评报告 as a PDF (reportlab platypus, bundled fonts): the same text as the Word file,
-in the same page geometry (A4, 156 × 225 mm text block, 16 pt body on 28 lines, “— 1 —”)."""
+in the same page geometry (A4, 156 × 225 mm text block, 16 pt body, 22 lines of 28 characters, “— 1 —”)."""
 from __future__ import annotations
 
 from functools import lru_cache
