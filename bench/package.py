@@ -1,7 +1,7 @@
 """Benchmark: 导出报送材料 of a unit with 40 project forms of 30 indicators each.
 
 Writes the whole package (40 tables as xlsx + pdf, the 汇总表 xlsx + pdf, the unit report and
-40 project reports as docx + pdf: 166 files) into a temp folder, once as a folder and once as
+40 project reports as docx + pdf: 164 files) into a temp folder, once as a folder and once as
 a .zip, after one warm-up run of one form (imports, font registration).  Goal: under 10 s.
 
 Run from the repository root:  .venv/bin/python bench/package.py

@@ -39,7 +39,22 @@ def _chinese(message: str) -> str:
     return "参数不正确"
 
 
+class _Formatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse in Chinese: its own words of the help (usage, headings, -h) too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本说明后退出")
+
     def error(self, message):
         raise CliError(f"命令行参数有误：{_chinese(message)}。用法见 python main.py --help")
 
@@ -111,7 +126,9 @@ def cmd_package(args) -> int:
     if args.forms and (args.year or args.unit):
         raise CliError("请二选一：用 --db --year --unit 从表单库导出，或给出表单文件")
     if args.forms:
-        entries = [Entry(_load_form(f), f) for f in args.forms]
+        # a file named twice (a.json a.json, *.json a.json) is one project, not two in the 汇总表
+        files = list({str(Path(f).resolve()): f for f in reversed(args.forms)}.values())[::-1]
+        entries = [Entry(_load_form(f), f) for f in files]
         years = {e.form.year for e in entries}
         units = {_unit(e) for e in entries}
         if len(years) > 1 or len(units) > 1:
@@ -160,9 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--explain", action="store_true", help="每个得分输出一行计分说明（文字），不输出 JSON")
     s.set_defaults(func=cmd_score)
     e = sub.add_parser("export", help="把表单文件导出为 Excel 和/或 PDF")
-    e.add_argument("form")
-    e.add_argument("--xlsx")
-    e.add_argument("--pdf")
+    e.add_argument("form", metavar="FORM.json", help="表单文件")
+    e.add_argument("--xlsx", metavar="FILE.xlsx", help="导出的 Excel 文件")
+    e.add_argument("--pdf", metavar="FILE.pdf", help="导出的 PDF 文件")
     e.add_argument(ALLOW_MISSING, action="store_true",
                    help="PDF 字体中没有的字印成“□”，仍然导出（默认：列出这些字和所在单元格，不导出）")
     e.set_defaults(func=cmd_export)

@@ -47,7 +47,8 @@ def explain(form: Form, scores: Scores | None = None) -> dict[str, str]:
     for ind in scores.indicators:
         out[ind.path] = indicator_line(form, scores, ind)
     out["total"] = total_line(scores)
-    return out
+    # one line each, even when a quoted cell holds a line break (实际完成值“0:\n”)
+    return {k: " ".join(v.splitlines()) if "\n" in v or "\r" in v else v for k, v in out.items()}
 
 
 def explain_cell(form: Form, scores: Scores, key: str) -> str:

@@ -229,7 +229,8 @@ def write_package(pkg: Package, out_dir, *, as_zip: bool = False, progress=None,
     """Write the package into ``out_dir`` as a folder (or a .zip); returns its path."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
-        raise WriteError(f"无法写入报送材料：文件夹“{out_dir}”不存在。")
+        what = "是一个文件，不是文件夹" if out_dir.exists() else "不存在"
+        raise WriteError(f"无法写入报送材料：文件夹“{out_dir}”{what}。")
     if not pkg.entries:
         raise WriteError("没有可导出的表。")
     target = out_dir / (pkg.name + (".zip" if as_zip else ""))

@@ -143,7 +143,8 @@ def funds_sentence(form: Form, scores: Scores) -> str:
 
 
 def funds_table(form: Form, scores: Scores) -> Block:
-    rows = [["资金来源", "年初预算数（万元）", "全年预算数（万元）", "全年执行数（万元）", "执行率"]]
+    # the unit on a line of its own: a narrow column never breaks “（万元）” in two
+    rows = [["资金来源", "年初预算数\n（万元）", "全年预算数\n（万元）", "全年执行数\n（万元）", "执行率"]]
     t = form.total_row
 
     def row(label, r, rate):
@@ -188,8 +189,9 @@ def _levels(form: Form, scores: Scores) -> list[tuple[str, str, object]]:
     return out
 
 
-def block_sentences(form: Form, scores: Scores, below: list[Shortfall]) -> list[str]:
-    """One sentence per 一级 block, then one per 二级 block inside it."""
+def block_sentences(form: Form, scores: Scores, below: list[Shortfall], table: str = "上表") -> list[str]:
+    """One sentence per 一级 block, then one per 二级 block inside it.  The rows that cannot be
+    compared by number (unscored forms) are referred to ``table``, where the report shows them."""
     missed = {b.path for b in below}
     scored = scores.profile.scored
     by_l1: dict[str, dict[str, list]] = {}
@@ -199,9 +201,15 @@ def block_sentences(form: Form, scores: Scores, below: list[Shortfall]) -> list[
     def sentence(label: str, rows: list) -> str:
         n = len(rows)
         if scored:
-            done = sum(1 for s in rows if s.path not in missed)
-            got = sum((r2(s.score) for s in rows if s.score is not None), ZERO)
+            # a row not scored yet (a 定性 row with no 档次, an unreadable actual) is not “完成”
+            pending = sum(1 for s in rows if s.score is None and s.counted)
+            done = sum(1 for s in rows if s.path not in missed and (s.score is not None or not s.counted))
+            # a score written on a row without a valid weight is out of the total (DOMAIN §4), here too
+            got = sum((r2(s.score) for s in rows if s.score is not None and s.counted), ZERO)
             full = sum((s.weight for s in rows if s.weight is not None), ZERO)
+            if pending:
+                return (f"{label}共 {n} 项，完成 {done} 项，{pending} 项尚未评分；"
+                        f"已评分的得分 {fmt2(got)} 分（满分 {fmt_weight(full)} 分）。")
             return f"{label}共 {n} 项，完成 {done} 项，得分 {fmt2(got)} 分（满分 {fmt_weight(full)} 分）。"
         numeric = [s for s in rows if s.kind != QUALITATIVE and s.actual is not None and not s.actual.empty
                    and not s.actual.words and not s.actual.error]
@@ -211,7 +219,7 @@ def block_sentences(form: Form, scores: Scores, below: list[Shortfall]) -> list[
             text += f"，其中可按数值比较的 {len(numeric)} 项中 {met} 项达到指标值"
         qual = n - len(numeric)
         if qual:
-            text += f"，其余 {qual} 项的完成情况见上表"
+            text += f"，其余 {qual} 项的完成情况见{table}" if numeric else f"，完成情况见{table}"
         return text + "。"
 
     out = []
@@ -344,8 +352,10 @@ def summary_table(summary: Summary) -> Block:
         c = r.cells()
         rows.append([c[0], c[2], c[6], c[7], c[8], c[9], c[10]])
     t = summary.total_cells()
-    rows.append(["合计", t[4], t[6], t[7], t[8], t[9], " ".join(t[10].split("\n"))])
-    return Block("table", rows=rows, widths=(0.7, 3.0, 1.4, 1.4, 1.2, 2.0, 1.5))
+    grades = t[10].split("\n")                  # 优 1 良 0 / 中 0 差 0: two lines, as the score beside it
+    rows.append(["合计", t[4], t[6], t[7], t[8], t[9],
+                 "\n".join(" ".join(grades[i:i + 2]) for i in range(0, len(grades), 2))])
+    return Block("table", rows=rows, widths=(0.7, 2.8, 1.5, 1.5, 1.2, 2.0, 1.5))
 
 
 def counts_sentence(summary: Summary) -> str:
@@ -373,7 +383,8 @@ def build_unit_report(forms, edits: dict | None = None, *, year: int | None = No
         head = f"（{cn_number(i + 1)}）{row.name}"
         below = shortfalls(form, sc)
         goals += [Block("h2", head), Block("p", score_sentence(row.name, sc)), Block("p", funds_sentence(form, sc))]
-        goals += [Block("p", s) for s in block_sentences(form, sc, below)]
+        # the unit report shows no indicator table: the rows are in the project's own 自评表
+        goals += [Block("p", s) for s in block_sentences(form, sc, below, "该项目绩效自评表")]
         lines = problem_lines(form, below, sc.profile.scored)
         if lines:
             problems.append(Block("h2", head))

@@ -56,7 +56,13 @@ def category_of(form: Form, template: dict) -> str:
     given = str(form.header.get("项目类别") or "").strip()
     if given:
         return given
-    return "部门整体" if template.get("kind") == "dept" else ""
+    if template.get("kind") == "dept":
+        return "部门整体"
+    title = str(template.get("title") or "")       # the table's own printed title says it, if anything
+    for category in ("转移支付", "部门预算"):
+        if category in title:
+            return category
+    return ""
 
 
 @dataclass

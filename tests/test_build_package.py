@@ -30,5 +30,5 @@ def test_package_works_frozen(dist, tmp_path):  # noqa: F811
         assert len(names) == 16
         report = next(n for n in names if n.endswith(f"2022_{UNIT}_绩效自评报告.docx"))
         doc = Document(io.BytesIO(zf.read(report)))
-    assert doc.paragraphs[0].text == f"2022年度{UNIT}绩效自评报告"
+    assert doc.paragraphs[0].text.replace("\n", "") == f"2022年度{UNIT}绩效自评报告"
     assert "PAGE" in doc.sections[0].footer._element.xml

@@ -45,7 +45,7 @@ def test_package_folder_holds_every_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [NAME]          # no temp folder left behind
     from docx import Document
     doc = Document(str(path / f"2022_{UNIT}_绩效自评报告.docx"))
-    assert doc.paragraphs[0].text == f"2022年度{UNIT}绩效自评报告"
+    assert doc.paragraphs[0].text == f"2022年度{UNIT}\n绩效自评报告"            # the title on two lines
 
 
 def test_package_zip(tmp_path):

@@ -1,6 +1,7 @@
 """The 自评报告 as a Word file (python-docx), typeset as GB/T 9704-2012 asks:
 A4; margins 37/35/28/26 mm; title 二号 (22 pt) 宋体 bold; 一、 三号 黑体; （一） 三号 楷体;
-body 三号 (16 pt) 仿宋 on a 28-line grid; page numbers “— 1 —” at the foot (a PAGE field).
+body 三号 (16 pt) 仿宋 on a 22-line grid (GB/T 9704: 22 lines of 28 characters a page);
+page numbers “— 1 —” at the foot (a PAGE field).
 
 Fonts are named as Windows has them (SimSun, SimHei, KaiTi, FangSong), with the East-Asian
 font attribute ``w:eastAsia`` set on every run, so Word and WPS pick them for Chinese text.
@@ -23,11 +24,11 @@ BODY_PT = 16          # 三号
 TITLE_PT = 22         # 二号
 TABLE_PT = 10.5       # 五号
 FOOTER_PT = 14        # 四号
-LINE_PT = 28.95       # 225 mm / 28 lines
+LINE_PT = 28.95       # 225 mm / 22 lines
 CHARS_PER_LINE = 28
 # top, bottom, left, right.  The text block is 28 characters of 三号 wide (448 pt, 158 mm: GB/T 9704
 # asks 156 mm and 28 characters a line, which Word meets by narrowing its character grid, a grid
-# LibreOffice lays out differently), 225 mm high (28 lines of 28.95 pt).
+# LibreOffice lays out differently), 225 mm high (22 lines of 28.95 pt).
 LEFT_TWIPS, RIGHT_TWIPS = 1531, 1415            # 27.0 mm + 24.96 mm; A4 is 11906 twips wide
 MARGINS_MM = (37, 35, LEFT_TWIPS * 25.4 / 1440, RIGHT_TWIPS * 25.4 / 1440)
 BLANK_RE = re.compile(r"(【请填写：[^】]*】)")
@@ -35,9 +36,75 @@ W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+TITLE_EM = int(CHARS_PER_LINE * BODY_PT // TITLE_PT)      # 20 characters of 二号 on a line
+_TIGHT = set("，。、；：？！）》」』】〕〉”’…—%％")          # never starts a line
+_OPEN = set("（《「『【〔〈“‘")                            # never ends one
+
+
+def _em(text: str) -> float:
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def title_lines(report: Report, em: float = TITLE_EM) -> list[str]:
+    """The title on as few lines as it needs (GB/T 9704: words whole, lines of even length):
+    broken where its parts meet (after 年度, around the unit and the project, before
+    绩效自评报告) when every line then fits, the most even such break; else into lines of
+    about equal length, never inside a number nor before a closing mark."""
+    title = report.title
+    total = _em(title)
+    if total <= em:
+        return [title]
+    n = len(title)
+    seams = set()
+    if report.year:
+        prefix = f"{report.year}年度"
+        if title.startswith(prefix):
+            seams.add(len(prefix))
+    for part in (report.unit, report.name, "部门整体支出", "绩效自评报告"):
+        at = title.rfind(part) if part else -1
+        if at >= 0:
+            seams.update((at, at + len(part)))
+    seams = sorted(i for i in seams if 0 < i < n)
+
+    def lines_at(cuts) -> list[str]:
+        bounds = [0, *cuts, n]
+        return [title[a:b] for a, b in zip(bounds, bounds[1:])]
+
+    from itertools import combinations
+    lines_n = int(-(-total // em))                 # as few lines as the title needs
+    fitting = [lines_at(c) for c in combinations(seams, lines_n - 1)
+               if all(_em(line) <= em for line in lines_at(c))]
+    if fitting:
+        return min(fitting, key=lambda ls: max(map(_em, ls)) - min(map(_em, ls)))
+    # no seam will do: lines of about equal length
+    ok = [i for i in range(1, n) if title[i] not in _TIGHT and title[i - 1] not in _OPEN
+          and not (title[i - 1].isascii() and title[i - 1].isalnum() and title[i].isascii() and title[i].isalnum())]
+    cuts, last = [], 0
+    for k in range(1, lines_n):
+        target = total * k / lines_n
+        best = None
+        for i in ok:
+            if i <= last:
+                continue
+            if _em(title[last:i]) > em:
+                break
+            if best is None or abs(_em(title[:i]) - target) < abs(_em(title[:best]) - target):
+                best = i
+        if best is None:
+            break
+        cuts.append(best)
+        last = best
+    return lines_at(cuts)
+
+
 def xml_safe(text: str) -> str:
     """Text as XML can hold it: characters XML forbids become U+FFFD."""
     return _XML_ILLEGAL.sub("\ufffd", text)
+
+
+def escape(text: str) -> str:
+    """``& < >`` escaped for an XML text node (xml.sax.saxutils would pull in urllib, http, email)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # Paragraph styles: (name, East-Asian font, size, bold, alignment, first-line indent, exact line, on grid)
@@ -60,7 +127,9 @@ def _add_styles(doc) -> dict[str, str]:
     for name, east, size, bold, align, indent, exact, grid in STYLES:
         sid = name.replace(" ", "")
         ids[name] = sid
-        ppr = ("" if grid else '<w:snapToGrid w:val="0"/>')
+        # a heading (and the title) stays on the page of the text that follows it
+        ppr = ("<w:keepNext/>" if name in ("ZP Title", "ZP H1", "ZP H2") else "")
+        ppr += ("" if grid else '<w:snapToGrid w:val="0"/>')
         ppr += (f'<w:spacing w:before="0" w:after="0" w:line="{round(exact * 20)}" w:lineRule="exact"/>' if exact
                 else '<w:spacing w:before="0" w:after="0" w:line="240" w:lineRule="auto"/>')
         if indent:
@@ -80,7 +149,6 @@ def _add_styles(doc) -> dict[str, str]:
 
 def _para_xml(text: str, style_id: str, highlight_blanks: bool = True) -> str:
     """One paragraph of a style (by its id) as WordprocessingML; marked blanks highlighted."""
-    from xml.sax.saxutils import escape
     runs = []
     for part in (BLANK_RE.split(text) if highlight_blanks else [text]):
         if not part:
@@ -88,6 +156,13 @@ def _para_xml(text: str, style_id: str, highlight_blanks: bool = True) -> str:
         mark = '<w:rPr><w:highlight w:val="yellow"/></w:rPr>' if highlight_blanks and BLANK_RE.fullmatch(part) else ""
         runs.append(f'<w:r>{mark}<w:t xml:space="preserve">{escape(xml_safe(part))}</w:t></w:r>')
     return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>{"".join(runs)}</w:p>'
+
+
+def _title_xml(lines: list[str], style_id: str) -> str:
+    """The title paragraph, its lines separated by line breaks."""
+    runs = "<w:r><w:br/></w:r>".join(f'<w:r><w:t xml:space="preserve">{escape(xml_safe(line))}</w:t></w:r>'
+                                      for line in lines)
+    return f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>{runs}</w:p>'
 
 
 def _append_body(doc, parts: list[str]) -> None:
@@ -130,7 +205,7 @@ def _page_number_footer(doc) -> None:
 
 
 def _grid(section) -> None:
-    """28 lines a page: the section's document grid."""
+    """22 lines a page: the section's document grid."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     sect = section._sectPr
@@ -145,7 +220,6 @@ def _grid(section) -> None:
 def _table_xml(rows: list, widths: tuple, text_width_mm: float, ids: dict) -> str:
     """A bordered table, written as WordprocessingML in one go (python-docx's cell API is slow):
     column widths in the grid and on every cell, the header row repeated on each page."""
-    from xml.sax.saxutils import escape
 
     ncols = len(rows[0])
     total = sum(widths) or ncols
@@ -197,7 +271,7 @@ def build_document(report: Report):
     doc.core_properties.subject = "绩效自评报告"
 
     ids = _add_styles(doc)
-    parts = [_para_xml(report.title, ids["ZP Title"], highlight_blanks=False), _para_xml("", ids["ZP Body"])]
+    parts = [_title_xml(title_lines(report), ids["ZP Title"]), _para_xml("", ids["ZP Body"])]
     for sec in report.sections:
         parts.append(_para_xml(sec.title, ids["ZP H1"]))
         for block in sec.items():

@@ -1,13 +1,12 @@
 """The 自评报告 as a PDF (reportlab platypus, bundled fonts): the same text as the Word file,
-in the same page geometry (A4, 156 × 225 mm text block, 16 pt body on 28 lines, “— 1 —”)."""
+in the same page geometry (A4, 156 × 225 mm text block, 16 pt body, 22 lines of 28 characters, “— 1 —”)."""
 from __future__ import annotations
 
 from functools import lru_cache
-from xml.sax.saxutils import escape
 
 from ..report import Report
-from .faces import faces
-from .report_docx import BLANK_RE, BODY_PT, CHARS_PER_LINE, LINE_PT, MARGINS_MM, TABLE_PT, TITLE_PT
+from . import fonts
+from .report_docx import BLANK_RE, BODY_PT, CHARS_PER_LINE, LINE_PT, MARGINS_MM, TABLE_PT, TITLE_PT, title_lines
 
 
 def _style(font: str, size: float, leading: float, align: int = 0, indent: float = 0):
@@ -27,8 +26,8 @@ def _wordy(ch: str) -> bool:
 
 @lru_cache(maxsize=None)
 def char_width(ch: str, font: str, size: float) -> float:
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    return stringWidth(ch, font, size)
+    """Width of ``ch`` as drawn: by ``font`` or, when it lacks it, by the bundled face that has it."""
+    return fonts.string_width(ch, font, size)
 
 
 def break_text(text: str, font: str, size: float, width: float, first_indent: float = 0) -> list[tuple[int, str]]:
@@ -69,7 +68,15 @@ def break_text(text: str, font: str, size: float, width: float, first_indent: fl
     return lines or [(0, "")]
 
 
+def _para(text: str, style):
+    """A Paragraph in ``style``'s face, the characters it lacks set in the bundled face that has them."""
+    fonts.import_platypus()
+    from reportlab.platypus import Paragraph
+    return Paragraph("<br/>".join(fonts.markup(line, style.fontName) for line in text.split("\n")), style)
+
+
 def _lines_flowable():
+    fonts.import_platypus()
     from reportlab.platypus import Flowable
 
     class Lines(Flowable):
@@ -99,6 +106,7 @@ def _lines_flowable():
             from reportlab.lib import colors
             from reportlab.pdfbase.pdfmetrics import stringWidth
             c = self.canv
+            width = fonts.string_width
             spans = [(m.start(), m.end()) for m in BLANK_RE.finditer(self.text)]
             for row, (off, line) in enumerate(self.lines):
                 x = self.indent if (row == 0 and self.first and off == 0) else 0
@@ -106,41 +114,44 @@ def _lines_flowable():
                 for a, b in spans:
                     lo, hi = max(a, off), min(b, off + len(line))
                     if lo < hi:
-                        x0 = x + stringWidth(line[:lo - off], self.font, self.size)
-                        w = stringWidth(line[lo - off:hi - off], self.font, self.size)
+                        x0 = x + width(line[:lo - off], self.font, self.size)
+                        w = width(line[lo - off:hi - off], self.font, self.size)
                         c.setFillColor(colors.HexColor(HIGHLIGHT))
                         c.rect(x0, y - self.size * 0.2, w, self.size * 1.15, stroke=0, fill=1)
                 c.setFillColor(colors.black)
-                c.setFont(self.font, self.size)
-                c.drawString(x, y, line)
+                for face, piece in fonts.runs(line, self.font):     # rare characters: another face
+                    c.setFont(face, self.size)
+                    c.drawString(x, y, piece)
+                    x += stringWidth(piece, face, self.size)
 
     return Lines
 
 
 def _cell(text: str, width: float, font: str, style):
     """A table cell: the plain string when it fits on one line (fast), else a wrapping Paragraph."""
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.platypus import Paragraph
-    if "\n" not in text and stringWidth(text, font, TABLE_PT) <= width:
+    if "\n" not in text and fonts.runs(text, font) == [(font, text)] \
+            and fonts.string_width(text, font, TABLE_PT) <= width:
         return text
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return _para(text, style)
 
 
 def build_story(report: Report, body: str, title: str, width: float) -> list:
     from reportlab.lib import colors
-    from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
+    fonts.import_platypus()
+    from reportlab.platypus import Spacer, Table, TableStyle
 
     Lines = _lines_flowable()
     head1 = _style(title, BODY_PT, LINE_PT, 0, BODY_PT * 2)
     head2 = _style(body, BODY_PT, LINE_PT, 0, BODY_PT * 2)
+    head1.keepWithNext = head2.keepWithNext = 1          # never a heading alone at the foot of a page
     cell = _style(body, TABLE_PT, TABLE_PT * 1.35, 1)
     cell_left = _style(body, TABLE_PT, TABLE_PT * 1.35, 0)
-    story = [Paragraph(escape(report.title), _style(title, TITLE_PT, TITLE_PT * 1.5, 1)), Spacer(1, LINE_PT)]
+    story = [_para("\n".join(title_lines(report)), _style(title, TITLE_PT, TITLE_PT * 1.5, 1)), Spacer(1, LINE_PT)]
     for sec in report.sections:
-        story.append(Paragraph(escape(sec.title), head1))
+        story.append(_para(sec.title, head1))
         for block in sec.items():
             if block.kind == "h2":
-                story.append(Paragraph(escape(block.text), head2))
+                story.append(_para(block.text, head2))
             elif block.kind == "table":
                 total = sum(block.widths) or len(block.rows[0])
                 widths = [width * w / total for w in (block.widths or (1,) * len(block.rows[0]))]
@@ -164,9 +175,10 @@ def write_report_pdf(report: Report, path) -> None:
     """Write the PDF to ``path`` (not atomic; the caller uses core.atomic)."""
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
+    fonts.import_platypus()
     from reportlab.platypus import SimpleDocTemplate
 
-    body, title = faces()
+    body, title = fonts.register()
     top, bottom, left, right = MARGINS_MM
 
     def footer(canvas, doc):
@@ -182,7 +194,8 @@ def write_report_pdf(report: Report, path) -> None:
     doc = SimpleDocTemplate(str(path), pagesize=A4, leftMargin=left * mm - pad,
                             rightMargin=A4[0] - left * mm - width - pad - 0.01,
                             topMargin=top * mm, bottomMargin=bottom * mm, title=report.title,
-                            author=report.unit or "ziping", subject="绩效自评报告")
+                            author=report.unit or "ziping", subject="绩效自评报告",
+                            lang="zh-CN", initialFontName=body, initialFontSize=BODY_PT)     # no Helvetica
     doc.build(build_story(report, body, title, width), onFirstPage=footer, onLaterPages=footer)
 
 

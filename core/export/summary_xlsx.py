@@ -50,10 +50,16 @@ def build_workbook(summary: Summary):
     ws["A1"].font = Font(name=TITLE_FONT_NAME, size=16, bold=True, charset=134)
     ws["A1"].alignment = center
     ws.row_dimensions[1].height = 36
-    ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = excel_text(f"填报单位：{summary.unit}" + " " * 8 + "金额单位：万元")
+    # 填报单位 at the left, 金额单位 at the right edge of the table (as the PDF prints them)
+    split = get_column_letter(n - 2)
+    ws.merge_cells(f"A2:{get_column_letter(n - 3)}2")
+    ws.merge_cells(f"{split}2:{last}2")
+    ws["A2"] = excel_text(f"填报单位：{summary.unit}")
     ws["A2"].font = body
     ws["A2"].alignment = left
+    ws[f"{split}2"] = "金额单位：万元"
+    ws[f"{split}2"].font = body
+    ws[f"{split}2"].alignment = Alignment(horizontal="right", vertical="center")
     ws.row_dimensions[2].height = 22
 
     def put(r: int, c: int, value, font=body, al=center, fmt=None):
@@ -83,7 +89,7 @@ def build_workbook(summary: Summary):
             elif key == "执行率":
                 put(r, c, None if row.rate is None else row.rate / 100, al=right, fmt=PERCENT_FORMAT)
             elif key == "自评得分" and row.scored and row.score is not None:
-                put(r, c, row.score, al=right, fmt=SCORE_FORMAT)
+                put(r, c, row.score, fmt=SCORE_FORMAT)            # centred, as 不计分 and the PDF
             elif key == "未达标指标数":
                 put(r, c, row.below)
             elif key in ("项目名称", "实施单位", "主要偏差原因", "备注"):

@@ -56,8 +56,9 @@ def libreoffice_pdfs(books: list[Path], tmp: Path) -> None:
 
 
 def main() -> None:
-    for old in HERE.glob("*.png"):
-        old.unlink()
+    for old in HERE.glob("*.png"):              # only this script's pictures (not the package's)
+        if old.name.split("-")[0] in STRESS:
+            old.unlink()
     made = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)

@@ -1,0 +1,43 @@
+"""main.py package from form files: what the clerk names on the command line."""
+from __future__ import annotations
+
+from tests.helpers import sample_unit
+
+
+def test_cli_package_counts_a_form_file_named_twice_once(tmp_path):
+    import zipfile
+
+    from core.model import dump
+    from tests.test_package import NAME, run
+    files = []
+    for i, f in enumerate(sample_unit()):
+        files.append(str(tmp_path / f"f{i}.json"))
+        dump(f, files[-1])
+    p = run("package", "-o", str(tmp_path), "--zip", *files, files[0], str(tmp_path / "." / "f1.json"))
+    assert p.returncode == 0, p.stderr
+    with zipfile.ZipFile(tmp_path / (NAME + ".zip")) as zf:
+        names = zf.namelist()
+    assert len(names) == 16 and not any("（2）" in n for n in names)
+
+
+def test_cli_package_into_a_file_says_it_is_a_file(tmp_path):
+    from core.model import dump
+    from tests.test_package import run
+    form = tmp_path / "f0.json"
+    dump(sample_unit()[0], str(form))
+    p = run("package", "-o", str(form), str(form))
+    assert p.returncode != 0
+    assert "是一个文件，不是文件夹" in p.stderr and "Traceback" not in p.stderr
+    p = run("package", "-o", str(tmp_path / "无此文件夹"), str(form))
+    assert p.returncode != 0 and "不存在" in p.stderr
+
+
+def test_help_is_in_chinese_words_and_all():
+    from tests.test_package import run
+    for args in (["--help"], ["export", "--help"], ["package", "-h"], ["score", "--help"]):
+        p = run(*args)
+        assert p.returncode == 0, p.stderr
+        out = p.stdout
+        assert out.startswith("用法：") and "选项" in out, out
+        for english in ("usage:", "options:", "optional arguments", "positional arguments", "show this help"):
+            assert english not in out, (args, english)
