@@ -1,0 +1,291 @@
+"""Copy and paste between the form and Excel / WPS.
+
+Copying puts two flavours on the clipboard:
+
+* text — Excel's tab-separated text (:func:`core.session.to_tsv`), for plain editors;
+* HTML — a table whose cells are formatted as text (``mso-number-format:"\\@"``), so Excel and
+  WPS paste ``=100%``, ``=cmd|' /C calc'!A0``, ``0012`` and long numbers as the text they are,
+  never as a formula or a rounded number.  Short plain numbers (amounts) stay numbers.
+
+Pasting prefers an HTML table (what Excel and WPS put on the clipboard, with merged cells), read
+with :mod:`html.parser` — nothing is fetched, scripts and styles are skipped, the size is
+bounded — and falls back to the tab-separated text.
+"""
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+from core.session import parse_tsv, to_tsv
+
+MAX_HTML_CHARS = 4_000_000      # a clipboard table bigger than this is read from its text flavour
+MAX_ROWS = 5_000
+MAX_COLS = 200
+
+_PLAIN_NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,11})(?:\.\d{1,4})?$")
+
+
+# ---------------------------------------------------------------- writing
+
+def keeps_as_number(value: str) -> bool:
+    """A value Excel may take as a number without changing it: a plain decimal of at most 12
+    integer digits, no leading zero, no sign other than minus, no formula."""
+    return bool(_PLAIN_NUMBER.match(value))
+
+
+def _keep_spaces(line: str) -> str:
+    """Spaces HTML would collapse (leading, trailing, runs) written as character references."""
+    return re.sub(r"^ +| +$| {2,}", lambda m: "&#32;" * len(m.group()), line)
+
+
+def _td(value: str) -> str:
+    text = html.escape(value, quote=False).replace("\t", "&#9;").replace("\r", "&#13;")
+    text = "<br style='mso-data-placement:same-cell'>".join(_keep_spaces(line) for line in text.split("\n"))
+    if value and keeps_as_number(value):
+        return f"<td x:num=\"{value}\">{text}</td>"
+    return f"<td class=xtext style='mso-number-format:\"\\@\"'>{text}</td>"
+
+
+def to_html(rows: list[list[str]]) -> str:
+    """An HTML table as Excel writes one to the clipboard, every non-number cell formatted as text."""
+    body = "".join("<tr>" + "".join(_td("" if v is None else str(v)) for v in r) + "</tr>" for r in rows)
+    return ("<html xmlns:o=\"urn:schemas-microsoft-com:office:office\" "
+            "xmlns:x=\"urn:schemas-microsoft-com:office:excel\" xmlns=\"http://www.w3.org/TR/REC-html40\">"
+            "<head><meta http-equiv=Content-Type content=\"text/html; charset=utf-8\">"
+            "<style>.xtext{mso-number-format:\"\\@\";white-space:pre-wrap;}</style></head>"
+            f"<body><table border=0 cellpadding=0 cellspacing=0><!--StartFragment-->{body}"
+            "<!--EndFragment--></table></body></html>")
+
+
+def mime_for(rows: list[list[str]]):
+    """The clipboard data of a block of cells: the HTML table and the tab-separated text."""
+    from PySide6.QtCore import QMimeData
+    data = QMimeData()
+    data.setText(to_tsv(rows))
+    data.setHtml(to_html(rows))
+    return data
+
+
+# ---------------------------------------------------------------- reading
+
+class _TableReader(HTMLParser):
+    """The first table of an HTML fragment as a grid of cell texts (colspan and rowspan keep the
+    following cells in their columns; a merged cell's text is in its top-left position)."""
+
+    _SKIP = {"style", "script", "head", "title", "template", "object", "iframe"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.rows: list[list[str]] = []
+        self._depth = 0              # nested tables: only the outermost is read
+        self._done = False
+        self._skip = 0
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._span = (1, 1)
+        self._carry: dict[int, int] = {}    # column -> rows still covered by a rowspan above
+        self.too_big = False
+
+    def handle_starttag(self, tag, attrs):
+        if self._done:
+            return
+        if tag in self._SKIP:
+            self._skip += 1
+            return
+        if tag == "table":
+            self._depth += 1
+            return
+        if self._depth != 1:
+            return
+        if tag == "tr":
+            self._end_row()
+            self._row = []
+        elif tag in ("td", "th"):
+            if self._row is None:
+                self._row = []
+            self._end_cell()
+            a = dict(attrs)
+            self._span = (_int(a.get("rowspan")), _int(a.get("colspan")))
+            self._cell = []
+        elif tag == "br" and self._cell is not None:
+            self._cell.append(_KEEP + "\n")
+
+    def handle_startendtag(self, tag, attrs):
+        if tag == "br":
+            if self._cell is not None and not self._done and self._depth == 1:
+                self._cell.append(_KEEP + "\n")
+        else:
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if self._done:
+            return
+        if tag in self._SKIP:
+            self._skip = max(0, self._skip - 1)
+            return
+        if tag == "table":
+            if self._depth == 1:
+                self._end_row()
+                self._done = True
+            self._depth = max(0, self._depth - 1)
+            return
+        if self._depth != 1:
+            return
+        if tag in ("td", "th"):
+            self._end_cell()
+        elif tag == "tr":
+            self._end_row()
+
+    def handle_data(self, data):
+        if self._cell is not None and not self._skip and self._depth == 1 and not self._done:
+            self._cell.append(data)
+
+    def handle_entityref(self, name):
+        self.handle_charref(None, html.unescape(f"&{name};"))
+
+    def handle_charref(self, name, text=None):
+        if text is None:
+            text = html.unescape(f"&#{name};")
+        if self._cell is not None and not self._skip and self._depth == 1 and not self._done:
+            # White space written as a reference is the clerk's own: kept through the collapsing.
+            self._cell.append("".join(_KEEP + ch if ch in " \t\r\n" else ch for ch in text))
+
+    # -- grid
+    def _end_cell(self):
+        if self._cell is None:
+            return
+        text = _cell_text("".join(self._cell))
+        self._cell = None
+        row = self._row
+        self._skip_carried(row)
+        rs, cs = self._span
+        col = len(row)
+        row.append(text)
+        row.extend("" for _ in range(cs - 1))
+        if rs > 1:
+            for k in range(col, col + cs):
+                self._carry[k] = rs - 1
+        if len(row) > MAX_COLS:
+            self.too_big = True
+            self._done = True
+
+    def _skip_carried(self, row):
+        while self._carry.get(len(row), 0) > 0:
+            self._carry[len(row)] -= 1
+            row.append("")
+
+    def _end_row(self):
+        self._end_cell()
+        if self._row is None:
+            return
+        row = self._row
+        self._row = None
+        self._skip_carried(row)
+        self.rows.append(row)
+        if len(self.rows) > MAX_ROWS:
+            self.too_big = True
+            self._done = True
+
+
+def _int(v) -> int:
+    try:
+        return max(1, min(MAX_COLS, int(str(v).strip())))
+    except (TypeError, ValueError):
+        return 1
+
+
+_WS = re.compile(r"[ \t\r\n\f]+")
+_KEEP = "\ue000"        # marks a white-space character that HTML must not collapse
+_KEPT = re.compile("\ue000(.)", re.S)
+
+
+def _cell_text(raw: str) -> str:
+    """HTML white space rules: runs of spaces and source line breaks are one space and the ends
+    are trimmed; a <br> is a line break and a space or tab written as a reference is kept; a
+    non-breaking space is a space the clerk typed."""
+    protected = _KEPT.sub(lambda m: chr(0xE100 + ord(m.group(1))), raw)
+    text = _WS.sub(" ", protected).strip(" ")
+    text = re.sub(" ?\ue10a ?", "\ue10a", text)          # no collapsed space around a line break
+    return re.sub("[\ue100-\ue1ff]", lambda m: chr(ord(m.group()) - 0xE100), text).replace("\u00a0", " ")
+
+
+def parse_html_table(text: str) -> list[list[str]] | None:
+    """The first table of an HTML clipboard fragment, or None when it holds no table."""
+    if not text or len(text) > MAX_HTML_CHARS or "<t" not in text.lower():
+        return None
+    reader = _TableReader()
+    try:
+        reader.feed(text)
+        reader.close()
+    except Exception:       # noqa: BLE001 - a malformed fragment falls back to the text flavour
+        return None
+    if reader.too_big:
+        return None
+    rows = reader.rows
+    while rows and not any(rows[-1]):
+        rows.pop()
+    if not rows:
+        return None
+    width = max(len(r) for r in rows)
+    return [r + [""] * (width - len(r)) for r in rows]
+
+
+def grid_from_mime(data) -> list[list[str]]:
+    """What to paste: the HTML table when there is one, else the tab-separated text."""
+    if data is None:
+        return []
+    if data.hasHtml():
+        grid = parse_html_table(data.html())
+        if grid:
+            return grid
+    if data.hasText():
+        return parse_tsv(data.text())
+    return []
+
+
+# ---------------------------------------------------------------- the sheet side
+
+def block_of(model, indexes) -> list[list[str]]:
+    """The rectangle around the selected positions as rows of cell values (what a clerk typed
+    for input cells, the shown text for the others; a merged cell once, at its top-left)."""
+    idxs = [i for i in indexes if i.isValid()]
+    if not idxs:
+        return []
+    r0, r1 = min(i.row() for i in idxs), max(i.row() for i in idxs)
+    c0, c1 = min(i.column() for i in idxs), max(i.column() for i in idxs)
+    rows = []
+    for r in range(r0, r1 + 1):
+        vals, k = [], c0
+        while k <= c1:
+            c = model.cell_at(r, k)
+            if c is None:
+                vals.append("")
+                k += 1
+                continue
+            vals.append(((c.value or "") if c.editable else c.text) if c.row == r else "")
+            k = c.col + c.colspan
+        rows.append(vals)
+    return rows
+
+
+def targets_for(model, anchor, grid: list[list[str]]) -> list:
+    """(cell, text) for each value of a pasted grid, from the anchor cell rightwards and down;
+    values landing on cells a clerk does not fill are skipped."""
+    pairs = []
+    for i, vals in enumerate(grid):
+        r = anchor.row + i
+        if r >= model.rowCount():
+            break
+        k = anchor.col
+        for v in vals:
+            if k >= model.columnCount():
+                break
+            c = model.cell_at(r, k)
+            if c is None:
+                k += 1
+                continue
+            if c.editable and c.row == r:
+                pairs.append((c, v))
+            k = c.col + c.colspan
+    return pairs

@@ -1,0 +1,204 @@
+"""The in-cell editors and the delegate that makes and paints them.
+
+* :class:`LineEditor` — a short input cell; :class:`TextEditor` — a long text (目标, 完成情况, 偏差原因).
+* :class:`SheetDelegate` — creates the editor for a cell, applies every keystroke live
+  (:meth:`ui.editor.EditorWidget.on_typing`), handles the keys inside an editor (Enter, Tab, Esc…)
+  and paints the paper table's cells.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPen
+from PySide6.QtWidgets import (
+    QAbstractItemDelegate, QLineEdit, QPlainTextEdit, QStyle, QStyledItemDelegate, QWidget,
+)
+
+from . import common
+
+MAX_ROW_LINES = 4          # a long text shows at most this many lines in its row (the editor shows all)
+
+
+class LineEditor(QLineEdit):
+    """The editor of a short input cell."""
+
+    def __init__(self, cell, parent=None):
+        super().__init__(parent)
+        self.cell = cell
+        self.initialized = False
+        self.setFrame(False)
+
+
+class TextEditor(QPlainTextEdit):
+    """The editor of a long text (目标, 完成情况, 偏差原因): Enter is a new line; Ctrl+Enter, Tab or
+    leaving the cell commits; Esc cancels."""
+
+    def __init__(self, cell, parent=None):
+        super().__init__(parent)
+        self.cell = cell
+        self.initialized = False
+        self.setTabChangesFocus(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.setFrameShape(QPlainTextEdit.Shape.Box)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+
+class SheetDelegate(QStyledItemDelegate):
+    def __init__(self, editor_widget: "ui.editor.EditorWidget"):
+        super().__init__(editor_widget)
+        self.ew = editor_widget
+        self.current_editor: QWidget | None = None
+
+    # -- editors
+    def createEditor(self, parent, option, index):
+        cell = self.ew.model.top(index)
+        if cell is None or not cell.editable:
+            return None
+        if cell.multiline:
+            ed = TextEditor(cell, parent)
+            ed.textChanged.connect(lambda ed=ed: ed.initialized and self.ew.on_typing(ed.cell, ed.toPlainText()))
+        else:
+            ed = LineEditor(cell, parent)
+            ed.textEdited.connect(lambda text, ed=ed: self.ew.on_typing(ed.cell, text))
+        align = self.ew.model.data(index, Qt.ItemDataRole.TextAlignmentRole)
+        if isinstance(ed, LineEditor) and align is not None:
+            ed.setAlignment(Qt.AlignmentFlag(int(align)) if not isinstance(align, Qt.AlignmentFlag) else align)
+        self.current_editor = ed
+        return ed
+
+    def forget(self, ed) -> None:
+        if self.current_editor is ed:
+            self.current_editor = None
+
+    def setEditorData(self, editor, index):
+        # Only once: while typing, the cell's own dataChanged (a finding appearing on it) must not
+        # put the committed value back into the editor.
+        if getattr(editor, "initialized", True):
+            return
+        value = self.ew.model.data(index, Qt.ItemDataRole.EditRole)
+        value = "" if value is None else str(value)
+        if isinstance(editor, TextEditor):
+            editor.blockSignals(True)
+            editor.setPlainText(value)
+            editor.blockSignals(False)
+            cur = editor.textCursor()
+            cur.movePosition(cur.MoveOperation.End)
+            editor.setTextCursor(cur)
+        else:
+            editor.setText(value)
+        editor.initialized = True
+
+    def setModelData(self, editor, model, index):
+        model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
+
+    def updateEditorGeometry(self, editor, option, index):
+        rect = QRect(option.rect)
+        if isinstance(editor, TextEditor):
+            rect.setWidth(max(rect.width(), 320))
+            rect.setHeight(max(rect.height(), 150))
+            vp = self.ew.view.viewport().rect()
+            if rect.bottom() > vp.bottom():
+                rect.moveBottom(max(vp.bottom(), rect.height()))
+            if rect.right() > vp.right():
+                rect.moveRight(max(vp.right(), rect.width()))
+        editor.setGeometry(rect)
+
+    # -- keys inside an editor
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Type.KeyPress and isinstance(obj, (LineEditor, TextEditor)):
+            key, mods = event.key(), event.modifiers()
+            ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if isinstance(obj, TextEditor) and not ctrl:
+                    return False                     # a new line inside the text
+                self._finish(obj, "down" if not (mods & Qt.KeyboardModifier.ShiftModifier) else "up")
+                return True
+            if key == Qt.Key.Key_Tab and not ctrl:
+                self._finish(obj, "right")
+                return True
+            if key == Qt.Key.Key_Backtab:
+                self._finish(obj, "left")
+                return True
+            if key == Qt.Key.Key_Escape:
+                self.closeEditor.emit(obj, QAbstractItemDelegate.EndEditHint.RevertModelCache)
+                return True
+        return super().eventFilter(obj, event)
+
+    def _finish(self, editor, move: str) -> None:
+        self.ew.view.pending_move = move
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    # -- painting: the paper table's lines, the findings' frames, the current cell.
+    # Everything is drawn here from the core.sheet.Cell, without QStyledItemDelegate.paint():
+    # that would read the model back through C++ (see the note in ui/sheet_model.py).
+    def paint(self, painter, option, index):
+        m = self.ew.model
+        cell = m.top(index)
+        if cell is None:
+            return
+        r = option.rect
+        state = option.state
+        selected = bool(state & QStyle.StateFlag.State_Selected)
+        has_focus = bool(state & QStyle.StateFlag.State_HasFocus)
+        painter.save()
+        painter.fillRect(r, m.background(cell) if not selected else self.ew.view.palette().highlight())
+        if cell.text:
+            font = m.font_of(cell) or option.font
+            painter.setFont(font)
+            painter.setPen(m.text_color(cell))
+            flags = int(m.alignment(cell)) | int(Qt.TextFlag.TextWordWrap)
+            box = r.adjusted(4, 2, -4, -2)
+            fm = QFontMetrics(font)
+            need = fm.boundingRect(QRect(0, 0, max(1, box.width()), 1_000_000), flags, cell.text).height()
+            if need > box.height():
+                # Show whole lines only, and say there is more (the editor and the tooltip show all).
+                lines = max(1, box.height() // fm.lineSpacing())
+                box.setHeight(lines * fm.lineSpacing())
+                flags = (flags & ~int(Qt.AlignmentFlag.AlignVertical_Mask)) | int(Qt.AlignmentFlag.AlignTop)
+                painter.setClipRect(box)
+                painter.drawText(box, flags, cell.text)
+                painter.setClipping(False)
+                painter.setPen(QColor("#777777"))
+                painter.drawText(r.adjusted(4, 0, -4, -1), int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), "…")
+            else:
+                painter.setClipRect(r)
+                painter.drawText(box, flags, cell.text)
+                painter.setClipping(False)
+        if cell.border:
+            painter.setPen(QPen(common.COLOR_BORDER, 1))
+            painter.drawLine(r.topRight(), r.bottomRight())
+            painter.drawLine(r.bottomLeft(), r.bottomRight())
+            left = m.cell_at(cell.row, cell.col - 1) if cell.col > 0 else None
+            if left is None or not left.border:
+                painter.drawLine(r.topLeft(), r.bottomLeft())
+            up = m.cell_at(cell.row - 1, cell.col) if cell.row > 0 else None
+            if up is None or not up.border:
+                painter.drawLine(r.topLeft(), r.topRight())
+        if cell.level:
+            color = common.COLOR_ERROR_BORDER if cell.level == "error" else common.COLOR_WARNING_BORDER
+            painter.setPen(QPen(color, 2))
+            painter.drawRect(r.adjusted(2, 2, -2, -2))
+        if has_focus:
+            painter.setPen(QPen(QColor("#1a5fb4"), 2))
+            painter.drawRect(r.adjusted(1, 1, -1, -1))
+        painter.restore()
+
+    def sizeHint(self, option, index):
+        cell = self.ew.model.top(index)
+        font = (self.ew.model.font_of(cell) if cell is not None else None) or option.font
+        fm = QFontMetrics(font)
+        line = fm.height()
+        base = line + 10
+        if cell is None or cell.rowspan > 1 or not cell.text:
+            return QSize(40, base)
+        width = option.rect.width()
+        if width <= 0:
+            view = self.ew.view
+            width = sum(view.columnWidth(c) for c in range(cell.col, cell.col + cell.colspan))
+        width = max(20, width - 10)
+        rect = fm.boundingRect(QRect(0, 0, width, 100000),
+                               int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap), cell.text)
+        h = min(rect.height(), fm.lineSpacing() * MAX_ROW_LINES) + 8
+        return QSize(width, max(base, h))
