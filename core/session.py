@@ -27,6 +27,9 @@ from .scoring import Scores, fmt2, score
 from .sheet import COMPUTED, SCORE, Cell, Sheet, build_sheet, edit_cell, redo_changes, undo_changes
 
 _IND_RE = re.compile(r"^goals\.(\d+)\.indicators\.(\d+)\.")
+# Computed cells that also hold what a paper form printed there (执行率, 总分): the clerk may edit
+# the printed value (or clear it); the cell still shows the computed one.
+_PRINTED_RE = re.compile(r"^(funds\.total\.rate|funds\.sources\.\d+\.rate|total)$")
 _GOAL_RE = re.compile(r"^goals\.(\d+)\.")
 
 
@@ -297,10 +300,51 @@ class EditSession:
         keys = cell.keys or ((cell.key,) if cell.key else ())
         return [k.split("#", 1)[0] for k in keys]
 
+    def printed_path(self, cell: Cell | None) -> str | None:
+        """The form path of the printed value a computed 执行率 / 总分 cell holds, else None."""
+        if cell is None or cell.role != COMPUTED or not cell.key or not _PRINTED_RE.match(cell.key):
+            return None
+        if cell.key == "total" and not self.scores.profile.scored:
+            return None
+        return cell.key
+
+    def printed_value(self, cell: Cell | None) -> str:
+        """What the paper form printed in a computed cell ("" when nothing)."""
+        path = self.printed_path(cell)
+        raw = self.form.get_raw(path) if path else None
+        return raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+
+    def can_edit(self, cell: Cell | None) -> bool:
+        return cell is not None and (cell.editable or self.printed_path(cell) is not None)
+
+    def _edit_cell(self, cell: Cell, text: str) -> list:
+        path = self.printed_path(cell)
+        if path is None:
+            return edit_cell(self.form, cell, text)
+        old = self.form.get_raw(path)
+        if (old or "") == text:
+            return []
+        self.form.set(path, text)
+        return [(path, old, text)]
+
+    def apply_fix(self, fix, label: str = "修改") -> Step | None:
+        """A finding's fix: ``((form_path, new_value), ...)`` as one saved, undoable step."""
+        self.end_preview(restore=True)
+        changes: list = []
+        for path, value in fix:
+            old = self.form.set(path, value)
+            if old != value:
+                changes.append((path, old, value))
+        if not changes:
+            return None
+        step = Step(label, changes)
+        self.commit(step)
+        return step
+
     def edit_text(self, cell: Cell, text: str) -> Step | None:
         """Commit what was typed into a cell (ends a preview).  Saved; None when nothing changed."""
         self.end_preview(restore=True)
-        changes = edit_cell(self.form, cell, text)
+        changes = self._edit_cell(cell, text)
         if not changes:
             return None
         step = Step("编辑", changes)
@@ -312,7 +356,7 @@ class EditSession:
         self.end_preview(restore=True)
         changes: list = []
         for cell, text in pairs:
-            changes.extend(edit_cell(self.form, cell, text))
+            changes.extend(self._edit_cell(cell, text))
         if not changes:
             return None
         step = Step(label, changes)
@@ -338,7 +382,7 @@ class EditSession:
             self._touched = {}
         for p, v in self._pending[1].items():
             self.form.set(p, v)
-        edit_cell(self.form, cell, text)
+        self._edit_cell(cell, text)
         return self.refresh_scores(self._pending[1].keys())
 
     def end_preview(self, restore: bool = True) -> list[Cell]:
@@ -363,6 +407,35 @@ class EditSession:
     @property
     def previewing(self) -> bool:
         return self._pending is not None
+
+    # ------------------------------------------------------------ explanations, empty form
+    def explanations(self) -> dict[str, str]:
+        """:func:`core.explain.explain` of the current scores (computed once per scoring)."""
+        cached = getattr(self, "_explained", None)
+        if cached is not None and cached[0] is self.scores:
+            return cached[1]
+        try:
+            from .explain import explain
+        except ImportError:             # an older core without explanations
+            return {}
+        out = explain(self.form, self.scores)
+        self._explained = (self.scores, out)
+        return out
+
+    @property
+    def blank(self) -> bool:
+        """Nothing scorable was filled in yet: no amount, no actual value, score or tier."""
+        scores = self.scores
+        flag = getattr(scores, "empty", None)
+        if isinstance(flag, bool):
+            return flag
+        if scores.rate is not None:
+            return False
+        for g in self.form.goals or []:
+            for ind in g.get("indicators") or []:
+                if any(str(ind.get(k) or "").strip() for k in ("actual", "score", "tier")):
+                    return False
+        return True
 
     # ------------------------------------------------------------ scores onto the sheet
     def refresh_scores(self, paths=()) -> list[Cell]:

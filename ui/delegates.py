@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QPen
 from PySide6.QtWidgets import (
     QAbstractItemDelegate, QLineEdit, QPlainTextEdit, QStyle, QStyledItemDelegate, QWidget,
@@ -18,24 +18,45 @@ from . import common
 MAX_ROW_LINES = 4          # a long text shows at most this many lines in its row (the editor shows all)
 
 
-class LineEditor(QLineEdit):
+class _CellEditing:
+    """What both in-cell editors share: the cell, how editing started, the input method."""
+
+    def _init_cell(self, cell, delegate) -> None:
+        self.cell = cell
+        self.delegate = delegate
+        self.initialized = False
+        self.opened_by_ime = False     # opened by an input-method event on the view
+        self.ime_committed = False     # some composed text was committed since
+
+    def inputMethodEvent(self, event):
+        super().inputMethodEvent(event)
+        if event.commitString():
+            self.ime_committed = True
+        elif (self.opened_by_ime and not self.ime_committed and not event.preeditString()
+              and not self.text()):
+            # The composition that opened this editor was cancelled before anything was typed:
+            # leave the cell as it was, as if no key had been pressed.
+            QTimer.singleShot(0, lambda: self.delegate.cancel(self))
+
+
+class LineEditor(_CellEditing, QLineEdit):
     """The editor of a short input cell."""
 
-    def __init__(self, cell, parent=None):
+    def __init__(self, cell, parent=None, delegate=None):
         super().__init__(parent)
-        self.cell = cell
-        self.initialized = False
+        self._init_cell(cell, delegate)
         self.setFrame(False)
 
 
-class TextEditor(QPlainTextEdit):
-    """The editor of a long text (目标, 完成情况, 偏差原因): Enter is a new line; Ctrl+Enter, Tab or
-    leaving the cell commits; Esc cancels."""
+class TextEditor(_CellEditing, QPlainTextEdit):
+    """The editor of a long text (目标, 完成情况, 偏差原因), as in Excel: Enter confirms and moves
+    down, Alt+Enter starts a new line, Tab moves on, Esc cancels.  It opens over its cell, as
+    wide as needed for comfortable typing and as tall as its text (within the view)."""
 
-    def __init__(self, cell, parent=None):
+    def __init__(self, cell, parent=None, delegate=None):
         super().__init__(parent)
-        self.cell = cell
-        self.initialized = False
+        self._init_cell(cell, delegate)
+        self.cell_rect = QRect()
         self.setTabChangesFocus(True)
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setFrameShape(QPlainTextEdit.Shape.Box)
@@ -43,8 +64,14 @@ class TextEditor(QPlainTextEdit):
     def text(self) -> str:
         return self.toPlainText()
 
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
+
 
 class SheetDelegate(QStyledItemDelegate):
+    MIN_POPUP_WIDTH = 320      # a long text's editor is at least this wide
+    MAX_POPUP_HEIGHT = 260     # and grows with its text up to this height (then scrolls)
+
     def __init__(self, editor_widget: "ui.editor.EditorWidget"):
         super().__init__(editor_widget)
         self.ew = editor_widget
@@ -53,19 +80,26 @@ class SheetDelegate(QStyledItemDelegate):
     # -- editors
     def createEditor(self, parent, option, index):
         cell = self.ew.model.top(index)
-        if cell is None or not cell.editable:
+        if not self.ew.session.can_edit(cell):
             return None
         if cell.multiline:
-            ed = TextEditor(cell, parent)
-            ed.textChanged.connect(lambda ed=ed: ed.initialized and self.ew.on_typing(ed.cell, ed.toPlainText()))
+            ed = TextEditor(cell, parent, self)
+            ed.textChanged.connect(lambda ed=ed: ed.initialized and self._typed(ed))
         else:
-            ed = LineEditor(cell, parent)
-            ed.textEdited.connect(lambda text, ed=ed: self.ew.on_typing(ed.cell, text))
+            ed = LineEditor(cell, parent, self)
+            ed.textChanged.connect(lambda _t, ed=ed: ed.initialized and self._typed(ed))
         align = self.ew.model.data(index, Qt.ItemDataRole.TextAlignmentRole)
         if isinstance(ed, LineEditor) and align is not None:
             ed.setAlignment(Qt.AlignmentFlag(int(align)) if not isinstance(align, Qt.AlignmentFlag) else align)
         self.current_editor = ed
         return ed
+
+    def _typed(self, ed) -> None:
+        if ed is not self.current_editor:
+            return                           # an editor already closed (deleted later)
+        self.ew.on_typing(ed.cell, ed.text())
+        if isinstance(ed, TextEditor):
+            self.place_text_editor(ed)
 
     def forget(self, ed) -> None:
         if self.current_editor is ed:
@@ -76,43 +110,69 @@ class SheetDelegate(QStyledItemDelegate):
         # put the committed value back into the editor.
         if getattr(editor, "initialized", True):
             return
-        value = self.ew.model.data(index, Qt.ItemDataRole.EditRole)
-        value = "" if value is None else str(value)
+        if self.ew.view.take_replace():
+            value = ""                       # typing on a cell replaces its content (Excel)
+        else:
+            value = self.ew.model.data(index, Qt.ItemDataRole.EditRole)
+            value = "" if value is None else str(value)
+        editor.blockSignals(True)
         if isinstance(editor, TextEditor):
-            editor.blockSignals(True)
             editor.setPlainText(value)
-            editor.blockSignals(False)
             cur = editor.textCursor()
             cur.movePosition(cur.MoveOperation.End)
             editor.setTextCursor(cur)
         else:
             editor.setText(value)
+        editor.blockSignals(False)
         editor.initialized = True
 
     def setModelData(self, editor, model, index):
         model.setData(index, editor.text(), Qt.ItemDataRole.EditRole)
 
     def updateEditorGeometry(self, editor, option, index):
-        rect = QRect(option.rect)
         if isinstance(editor, TextEditor):
-            rect.setWidth(max(rect.width(), 320))
-            rect.setHeight(max(rect.height(), 150))
-            vp = self.ew.view.viewport().rect()
-            if rect.bottom() > vp.bottom():
-                rect.moveBottom(max(vp.bottom(), rect.height()))
-            if rect.right() > vp.right():
-                rect.moveRight(max(vp.right(), rect.width()))
-        editor.setGeometry(rect)
+            editor.cell_rect = QRect(option.rect)
+            self.place_text_editor(editor)
+        else:
+            editor.setGeometry(option.rect)
+
+    def place_text_editor(self, editor: TextEditor) -> None:
+        """Over its cell, growing right and down (left and up near the view's edges), only as
+        tall as its text needs: it covers no more of the neighbouring rows than it must."""
+        cell = editor.cell_rect
+        vp = self.ew.view.viewport().rect()
+        width = min(max(cell.width(), self.MIN_POPUP_WIDTH), vp.width())
+        fm = QFontMetrics(editor.font())
+        margin = 2 * editor.frameWidth() + 2 * int(editor.document().documentMargin()) + 4
+        text = editor.toPlainText() or " "
+        need = fm.boundingRect(QRect(0, 0, max(1, width - margin - 16), 1_000_000),
+                               int(Qt.TextFlag.TextWordWrap), text).height() + margin + fm.lineSpacing()
+        height = max(cell.height(), min(need, self.MAX_POPUP_HEIGHT))
+        height = min(height, vp.height())
+        rect = QRect(cell.left(), cell.top(), width, height)
+        if rect.right() > vp.right():
+            rect.moveRight(vp.right())
+        if rect.left() < vp.left():
+            rect.moveLeft(vp.left())
+        if rect.bottom() > vp.bottom():
+            rect.moveBottom(vp.bottom())
+        if rect.top() < vp.top():
+            rect.moveTop(vp.top())
+        if rect != editor.geometry():
+            editor.setGeometry(rect)
 
     # -- keys inside an editor
     def eventFilter(self, obj, event):
         if event.type() == QEvent.Type.KeyPress and isinstance(obj, (LineEditor, TextEditor)):
             key, mods = event.key(), event.modifiers()
             ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+            alt = bool(mods & Qt.KeyboardModifier.AltModifier)
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                if isinstance(obj, TextEditor) and not ctrl:
-                    return False                     # a new line inside the text
-                self._finish(obj, "down" if not (mods & Qt.KeyboardModifier.ShiftModifier) else "up")
+                if alt:                              # Alt+Enter: a new line inside the cell
+                    if isinstance(obj, TextEditor):
+                        obj.textCursor().insertText("\n")
+                    return True
+                self._finish(obj, "up" if mods & Qt.KeyboardModifier.ShiftModifier else "down")
                 return True
             if key == Qt.Key.Key_Tab and not ctrl:
                 self._finish(obj, "right")
@@ -121,7 +181,7 @@ class SheetDelegate(QStyledItemDelegate):
                 self._finish(obj, "left")
                 return True
             if key == Qt.Key.Key_Escape:
-                self.closeEditor.emit(obj, QAbstractItemDelegate.EndEditHint.RevertModelCache)
+                self.cancel(obj)
                 return True
         return super().eventFilter(obj, event)
 
@@ -129,6 +189,11 @@ class SheetDelegate(QStyledItemDelegate):
         self.ew.view.pending_move = move
         self.commitData.emit(editor)
         self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.NoHint)
+
+    def cancel(self, editor) -> None:
+        """Esc: close the editor; the cell keeps its value (the live preview is put back)."""
+        if editor is self.current_editor:
+            self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
 
     # -- painting: the paper table's lines, the findings' frames, the current cell.
     # Everything is drawn here from the core.sheet.Cell, without QStyledItemDelegate.paint():

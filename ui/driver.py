@@ -28,8 +28,8 @@ def _type(widget, text: str) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     for ch in text:
-        if ch == "\n":
-            QTest.keyClick(widget, Qt.Key.Key_Return)
+        if ch == "\n":       # a new line inside a cell is Alt+Enter (Enter confirms), as in Excel
+            QTest.keyClick(widget, Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier)
         elif ch.isascii() and ch.isprintable():
             QTest.keyClicks(widget, ch)
         else:   # QTest.keyClicks aborts on non-ASCII text: one key event per character

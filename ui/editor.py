@@ -86,6 +86,9 @@ class EditorWidget(RowActions, QWidget):
         self.delegate = SheetDelegate(self)
         self.view.setItemDelegate(self.delegate)
         self.view.setModel(self.model)
+        self.view.selectionModel().currentChanged.connect(lambda *_: self.explain_current())
+        self.model.modelReset.connect(lambda: self.view.selectionModel().currentChanged.connect(
+            lambda *_: self.explain_current(), Qt.ConnectionType.UniqueConnection))
         self.apply_spans()
         self.apply_column_widths()
 
@@ -100,6 +103,7 @@ class EditorWidget(RowActions, QWidget):
         self.findings = self.panel.list
         self.findings_title = self.panel.title
         self.panel.go_to.connect(self.go_to_path)
+        self.panel.fix_requested.connect(self.apply_fix)
         self._findings_timer = QTimer(self)
         self._findings_timer.setSingleShot(True)
         self._findings_timer.setInterval(200)
@@ -276,8 +280,33 @@ class EditorWidget(RowActions, QWidget):
             QTimer.singleShot(0, self.undo_stack.clear)
             return
         self.sync(step if forward else Step(step.label, step.changes))
+        self.select_changed(step)
         if self.session.form_id is not None:
             self.saved.emit(self.session.form_id)
+
+    def select_changed(self, step: Step) -> None:
+        """After undo / redo the cell that changed is current again (as in Excel)."""
+        if step.focus and step.focus[0]:
+            return                           # a structural step focuses its row itself
+        for path, _o, _n in step.changes:
+            idx = self.model.index_for_key(path)
+            if idx.isValid():
+                self.view.setCurrentIndex(idx)
+                self.view.scrollTo(idx)
+                return
+
+    # ------------------------------------------------------------ one-click fixes
+    def apply_fix(self, finding) -> None:
+        """A finding's fix (“改为 108.21%”) as one undoable, saved edit."""
+        from .findings_panel import fix_of
+        self.view.commit_open_editor()
+        label, fix = fix_of(finding)
+        if not fix:
+            return
+        step = self._run(self.session.apply_fix, fix, label)
+        if step:
+            self.push(step)
+            self.select_changed(step)
 
     def sync(self, step: Step | None = None, rows_of=None) -> None:
         """Bring the view up to date with the form after a committed change."""
@@ -357,10 +386,11 @@ class EditorWidget(RowActions, QWidget):
     def refresh_strip(self) -> None:
         sc = self.session.scores
         parts = []
+        blank = self.session.blank              # an empty form: —, not “0.00 差”
         if sc.profile.scored:
-            total = fmt2(sc.total) if sc.total is not None else "—"
+            total = fmt2(sc.total) if sc.total is not None and not blank else "—"
             parts.append(f"总分 <b>{total}</b>")
-            parts.append(f"等级 <b>{sc.grade or '—'}</b>")
+            parts.append(f"等级 <b>{(sc.grade if not blank else '') or '—'}</b>")
         else:
             parts.append("本表不计分")
         parts.append(f"执行率 <b>{fmt2(sc.rate) + '%' if sc.rate is not None else '—'}</b>")
@@ -374,6 +404,40 @@ class EditorWidget(RowActions, QWidget):
 
     def refresh_findings(self) -> None:
         self.panel.show_findings(self.session.scores.findings, readonly=self.model.readonly)
+        self.refresh_explanations()
+
+    # ------------------------------------------------------------ 计分说明
+    def explain_current(self) -> None:
+        """The selected score cell's rule, in the 计分说明 tab (shown when a score is selected)."""
+        cell = self.model.cell(self.view.currentIndex())
+        text = self.model.explanation(cell)
+        if not text:
+            return
+        key = self.model.explanation_key(cell)
+        self.panel.show_explanation(self._explain_name(key), text)
+        self.panel.setCurrentIndex(1)
+
+    def _explain_name(self, key: str) -> str:
+        if key == "execution":
+            return "预算执行率得分"
+        if key == "total":
+            return "总分"
+        m = _IND_RE.match(key + ".")
+        if m:
+            gi, ii = int(m.group(1)), int(m.group(2))
+            name = str(self.session.form.get(f"{key}.name") or "").strip()
+            goal = f"目标{gi + 1} " if len(self.session.form.goals) > 1 else ""
+            return f"{goal}第{ii + 1}行指标" + (f"“{name}”" if name else "")
+        return key
+
+    def refresh_explanations(self) -> None:
+        ex = self.session.explanations()
+        lines = [(k, self._explain_name(k), v) for k, v in ex.items()]
+        self.panel.show_all_explanations(lines)
+        cell = self.model.cell(self.view.currentIndex())
+        text = self.model.explanation(cell)
+        if text:
+            self.panel.show_explanation(self._explain_name(self.model.explanation_key(cell)), text)
 
     def go_to_finding(self, item: QListWidgetItem) -> None:
         where = item.data(Qt.ItemDataRole.UserRole)
@@ -400,7 +464,7 @@ class EditorWidget(RowActions, QWidget):
         return out
 
     def clear_selection(self) -> None:
-        pairs = [(c, "") for c in self._selected_cells() if c.editable]
+        pairs = [(c, "") for c in self._selected_cells() if self.session.can_edit(c)]
         if not pairs:
             return
         step = self._run(self.session.edit_many, pairs, "清除内容")

@@ -6,8 +6,8 @@ Ctrl+Z / Ctrl+Y undo and redo (the actions live on :class:`ui.editor.EditorWidge
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtGui import QColor, QKeySequence, QPalette
-from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtGui import QColor, QInputMethodEvent, QKeySequence, QPalette
+from PySide6.QtWidgets import QAbstractItemDelegate, QAbstractItemView, QApplication, QHeaderView, QTableView
 
 from .sheet_model import SheetModel
 
@@ -17,6 +17,7 @@ class SheetView(QTableView):
         super().__init__(editor_widget)
         self.ew = editor_widget
         self.pending_move: str | None = None
+        self._replace = False            # the editor being opened starts empty (typing replaces)
         self.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
                              | QAbstractItemView.EditTrigger.EditKeyPressed
                              | QAbstractItemView.EditTrigger.AnyKeyPressed)
@@ -66,7 +67,7 @@ class SheetView(QTableView):
         while 0 <= r < nrows:
             while 0 <= k < ncols:
                 c = m.cell_at(r, k)
-                if c is not None and c is not start and c.editable and c.row == r:
+                if c is not None and c is not start and m.tab_stop(c) and c.row == r:
                     return m.index(c.row, c.col)
                 k = (c.col + c.colspan) if (c is not None and step > 0) else (c.col - 1 if c is not None else k + step)
             r += step
@@ -90,6 +91,41 @@ class SheetView(QTableView):
                                      "right" if action == QAbstractItemView.CursorAction.MoveNext else "left")
             return nxt if nxt.isValid() else cur
         return super().moveCursor(action, modifiers)
+
+    # -- starting an edit
+    def edit(self, index, trigger=None, event=None):
+        if trigger is None:
+            return super().edit(index)
+        self._replace = trigger == QAbstractItemView.EditTrigger.AnyKeyPressed
+        try:
+            return super().edit(index, trigger, event)
+        finally:
+            self._replace = False
+
+    def take_replace(self) -> bool:
+        """Asked by the delegate while it fills a new editor: was editing started by typing?"""
+        r, self._replace = self._replace, False
+        return r
+
+    def inputMethodEvent(self, event):
+        """A Chinese input method on a selected cell that is not being edited.  Qt opens the editor
+        but does not hand it the event, so a commit-only event (handwriting, voice, full-width
+        punctuation, several IMEs) would be lost: open the editor (replacing the content, as
+        typing does) and forward the event to it ourselves."""
+        if self.state() != QAbstractItemView.State.EditingState and (event.commitString() or event.preeditString()):
+            idx = self.currentIndex()
+            if idx.isValid() and self.model().flags(idx) & Qt.ItemFlag.ItemIsEditable:
+                if self.edit(idx, QAbstractItemView.EditTrigger.AnyKeyPressed, event):
+                    ed = self.ew.delegate.current_editor
+                    if ed is not None:
+                        ed.opened_by_ime = True
+                        copy = QInputMethodEvent(event.preeditString(), event.attributes())
+                        copy.setCommitString(event.commitString(), event.replacementStart(),
+                                             event.replacementLength())
+                        QApplication.sendEvent(ed, copy)
+                        event.accept()
+                        return
+        super().inputMethodEvent(event)
 
     def closeEditor(self, editor, hint):
         super().closeEditor(editor, QAbstractItemDelegate.EndEditHint.NoHint
