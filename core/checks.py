@@ -43,28 +43,44 @@ def _sum_text(values: list[Decimal]) -> str:
     return " + ".join(format(v, "f") for v in values)
 
 
+def _amount_text(value: Decimal) -> str:
+    """An amount as a clerk would type it: 19.8, 880, 1930.54."""
+    return format(value, "f")
+
+
 def _funds(form: Form, template: dict, prof: Profile, s: Scores) -> None:
     total = form.total_row
     sources = form.sources
     for col, name in FUND_COLUMNS.items():
         parts = []
+        unreadable = blank = False
         for i, row in enumerate(sources):
             value, err = reader.parse_amount(row.get(col) or "")
             if err:
+                unreadable = True
                 s.add("error", f"funds.sources.{i}.{col}", f"“{row.get(col)}”{err}", "amount")
             elif value is not None:
                 if value < 0:
                     s.add("error", f"funds.sources.{i}.{col}", "金额不能为负数", "negative")
                 parts.append(value)
-        if not parts:
+            else:
+                blank = True
+        if not parts or unreadable:
             continue
         whole, err = reader.parse_amount(total.get(col) or "")
         if err:
             continue
         whole = whole or ZERO
         if sum(parts) != whole:
+            # The sum is the one right 合计 only when every sub-row is filled in and none is
+            # negative; a blank sub-row may be the missing piece instead.
+            fix_label, fix = "", ()
+            if not blank and all(p >= 0 for p in parts):
+                fixed = _amount_text(sum(parts))
+                fix_label, fix = f"合计改为 {fixed}", ((f"funds.total.{col}", fixed),)
             s.add("error", f"funds.total.{col}",
-                  f"{name}：其中各项之和 {_sum_text(parts)} = {sum(parts):f}，与合计 {whole:f} 不一致", "funds-sum")
+                  f"{name}：其中各项之和 {_sum_text(parts)} = {sum(parts):f}，与合计 {whole:f} 不一致", "funds-sum",
+                  fix_label, fix)
     uses = form.uses
     parts = []
     for i, row in enumerate(uses):
@@ -157,7 +173,8 @@ def _printed(form: Form, prof: Profile, s: Scores) -> None:
             s.add("error", "funds.total.rate", f"表中填写的执行率“{typed}”不是有效的百分比", "printed-rate")
         elif r2(value) != s.rate:
             s.add("error", "funds.total.rate",
-                  f"表中填写的执行率 {typed} 与预算数、执行数算出的 {fmt2(s.rate)}% 不一致", "printed-rate")
+                  f"表中填写的执行率 {typed} 与预算数、执行数算出的 {fmt2(s.rate)}% 不一致", "printed-rate",
+                  f"改为 {fmt2(s.rate)}%", (("funds.total.rate", f"{fmt2(s.rate)}%"),))
     for i, row in enumerate(form.sources):
         typed = row.get("rate")
         computed = s.source_rates[i] if i < len(s.source_rates) else None
@@ -165,9 +182,11 @@ def _printed(form: Form, prof: Profile, s: Scores) -> None:
             value, err = reader.parse_percent(typed)
             if err or r2(value) != computed:
                 s.add("error", f"funds.sources.{i}.rate",
-                      f"表中填写的执行率 {typed} 与算出的 {fmt2(computed)}% 不一致", "printed-rate")
+                      f"表中填写的执行率 {typed} 与算出的 {fmt2(computed)}% 不一致", "printed-rate",
+                      f"改为 {fmt2(computed)}%", ((f"funds.sources.{i}.rate", f"{fmt2(computed)}%"),))
     typed_total = form.data.get("total")
     if prof.scored and isinstance(typed_total, str) and typed_total.strip() and s.total is not None:
         value, err = reader.parse_amount(typed_total)
         if err or r2(value) != s.total:
-            s.add("error", "total", f"表中填写的总分 {typed_total} 与算出的 {fmt2(s.total)} 不一致", "printed-total")
+            s.add("error", "total", f"表中填写的总分 {typed_total} 与算出的 {fmt2(s.total)} 不一致", "printed-total",
+                  f"改为 {fmt2(s.total)}", (("total", fmt2(s.total)),))

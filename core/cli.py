@@ -29,10 +29,10 @@ def _load_form(path: str):
 
 
 def cmd_score(args) -> int:
-    from .scoring import score
+    from .evaluate import evaluate
     form = _load_form(args.form)
     try:
-        result = score(form)
+        result = evaluate(form)
     except KeyError as e:
         raise CliError(f"未知的计分方案 {e}（文件：{args.form}）") from None
     sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")

@@ -381,7 +381,8 @@ def _value_right_of(row: list[str], c: int, labels: set[str]) -> str:
 
 
 def _import_central(grid: list[list[str]]) -> Form:
-    from .scoring import QUALITATIVE, fmt2, score
+    from .evaluate import evaluate
+    from .scoring import QUALITATIVE, fmt2
     from .templates import get_template
     from . import reader
 
@@ -527,7 +528,7 @@ def _import_central(grid: list[list[str]]) -> Form:
     # Scores: a typed score equal to what the rules give stays computed; a
     # different one is the clerk's (an override); a qualitative row keeps its
     # score and gets the tier it falls in.
-    s = score(form)
+    s = evaluate(form)
     for ii, typed in enumerate(scores_typed):
         value, err = reader.parse_amount(typed)
         if value is None or err:

@@ -1,8 +1,10 @@
 """Scoring (DOMAIN §3): a pure function of a form and a profile.
 
-``score(form)`` returns :class:`Scores`: the execution rate and score, every
-indicator's kind, computed and counted score, the total, the grade and the
-findings (DOMAIN §5, see :mod:`core.checks`).  All arithmetic is Decimal; each
+``compute(form)`` returns :class:`Scores`: the execution rate and score, every
+indicator's kind, computed and counted score, the total and the grade, with the
+findings met while reading the cells.  The checks of DOMAIN §5 read this result
+(:mod:`core.checks`); :func:`core.evaluate.evaluate` runs both and is what
+callers use.  This module never imports the checks.  All arithmetic is Decimal; each
 score is computed from exact values and rounded half-up to 2 decimals, and the
 total is the sum of the rounded scores, so the printed column adds up.
 """
@@ -55,6 +57,10 @@ class Finding:
     where: str      # the path of the cell it belongs to
     message: str    # plain Chinese
     code: str = ""
+    # A finding with one right answer offers it: a button text ("改为 108.21%") and the
+    # (form_path, new_value) pairs that applying it sets, as one undoable edit.
+    fix_label: str = ""
+    fix: tuple = ()
 
     def to_json(self) -> dict:
         return {"level": self.level, "where": self.where, "message": self.message}
@@ -107,8 +113,11 @@ class Scores:
             index = self.__dict__["_by_pos"] = {(i.goal, i.index): i for i in self.indicators}
         return index.get((gi, ii))
 
-    def add(self, level: str, where: str, message: str, code: str = "") -> None:
-        self.findings.append(Finding(level, where, message, code))
+    def add(self, level: str, where: str, message: str, code: str = "",
+            fix_label: str = "", fix: tuple = ()) -> Finding:
+        finding = Finding(level, where, message, code, fix_label, tuple(fix))
+        self.findings.append(finding)
+        return finding
 
     def findings_at(self, where: str) -> list[Finding]:
         return [f for f in self.findings if f.where == where]
@@ -137,17 +146,15 @@ def resolve(form: Form, profile: Profile | str | None = None) -> tuple[dict, Pro
     return template, get_profile(pid)
 
 
-def score(form: Form, profile: Profile | str | None = None) -> Scores:
-    """Score a form under a profile (default: the form's, else its template's)."""
-    from . import checks
-
+def compute(form: Form, profile: Profile | str | None = None) -> Scores:
+    """The scores of a form under a profile (default: the form's, else its template's),
+    without the checks of DOMAIN §5 (see :func:`core.evaluate.evaluate`)."""
     template, prof = resolve(form, profile)
     s = Scores(profile=prof, template=template)
     _execution(form, template, prof, s)
     _indicators(form, prof, s)
     if prof.scored:
         _total(prof, s)
-    checks.run(form, template, prof, s)
     return s
 
 

@@ -254,12 +254,12 @@ kind, path = sys.argv[1], sys.argv[2]
 from core.model import FormError, load
 from core.imports import ImportError_, import_workbook
 import openpyxl, openpyxl.reader.excel, defusedxml.ElementTree   # loaded before the baseline
-from core.scoring import score
+from core.evaluate import evaluate
 base = peak_kb()
 t0 = time.perf_counter()
 try:
     form = (load if kind == "form" else import_workbook)(path)
-    score(form)
+    evaluate(form)
     outcome = "read"
 except (FormError, ImportError_) as e:
     outcome = "refused: " + str(e)
@@ -413,7 +413,7 @@ def test_wrong_typed_cells_in_our_workbook(tmp_path):
     import openpyxl
 
     from core.imports import ImportError_
-    from core.scoring import score
+    from core.evaluate import evaluate
     from core.sheet import build_sheet
     form = load(SEED004)
     x = tmp_path / "a.xlsx"
@@ -434,4 +434,4 @@ def test_wrong_typed_cells_in_our_workbook(tmp_path):
             continue
         for key in ("funds.total.executed", "goals.0.indicators.1.actual"):
             assert isinstance(back.get(key), str), (value, back.get(key))
-        score(back)
+        evaluate(back)

@@ -6,7 +6,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 
 from core.model import loads
-from core.scoring import NOT_APPLICABLE, r2, score
+from core.evaluate import evaluate
+from core.scoring import NOT_APPLICABLE, r2
 from core.sheet import build_sheet
 from tests.strategies import form
 
@@ -16,7 +17,7 @@ PROPS = settings(max_examples=500, deadline=None)
 @PROPS
 @given(form())
 def test_computed_scores_stay_within_their_weight(f):
-    s = score(f)
+    s = evaluate(f)
     for ind in s.indicators:
         if ind.computed is not None and ind.weight is not None:
             assert Decimal(0) <= ind.computed <= ind.weight, ind
@@ -27,7 +28,7 @@ def test_computed_scores_stay_within_their_weight(f):
 @PROPS
 @given(form())
 def test_total_is_the_sum_of_the_printed_scores(f):
-    s = score(f)
+    s = evaluate(f)
     if not s.profile.scored or s.profile.cap_by_rate:
         assert s.to_json()["total"] is None or s.profile.scored
         return
@@ -61,7 +62,7 @@ def test_save_then_load_is_identity(f):
 @PROPS
 @given(form())
 def test_every_finding_is_chinese_and_placed(f):
-    s = score(f)
+    s = evaluate(f)
     sheet = build_sheet(f, s)
     for finding in s.findings:
         assert finding.level in ("error", "warning")

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 
 from core.export.xlsx import write_xlsx
 from core.imports import import_workbook
-from core.scoring import score
+from core.evaluate import evaluate
 from tests.strategies import form
 
 
@@ -33,4 +33,4 @@ def test_xlsx_export_then_import_is_identity(scratch, f):
     back = import_workbook(scratch)
     assert back.data == f.data
     assert back.to_json() == f.to_json()
-    assert json.dumps(score(back).to_json(), ensure_ascii=False) == json.dumps(score(f).to_json(), ensure_ascii=False)
+    assert json.dumps(evaluate(back).to_json(), ensure_ascii=False) == json.dumps(evaluate(f).to_json(), ensure_ascii=False)
