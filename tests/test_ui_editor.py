@@ -192,7 +192,7 @@ def test_findings_show_on_cells_and_in_the_panel(editor):
     assert cell.level == "error"
     assert ew.model.data(ew.model.index(cell.row, cell.col), Qt.ItemDataRole.ToolTipRole)
     assert ew.model.background(cell).color() == common.COLOR_ERROR
-    assert ew.findings.count() == len(ew.session.scores.findings) > 0
+    assert len(ew.panel.finding_rows()) == len(ew.session.scores.findings) > 0
     item = next(ew.findings.item(i) for i in range(ew.findings.count())
                 if ew.findings.item(i).data(Qt.ItemDataRole.UserRole) == "funds.total.rate")
     ew.go_to_finding(item)

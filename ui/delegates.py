@@ -25,6 +25,7 @@ class _CellEditing:
         self.cell = cell
         self.delegate = delegate
         self.initialized = False
+        self.previewed = None          # the text last applied live
         self.opened_by_ime = False     # opened by an input-method event on the view
         self.ime_committed = False     # some composed text was committed since
 
@@ -97,7 +98,11 @@ class SheetDelegate(QStyledItemDelegate):
     def _typed(self, ed) -> None:
         if ed is not self.current_editor:
             return                           # an editor already closed (deleted later)
-        self.ew.on_typing(ed.cell, ed.text())
+        text = ed.text()
+        if text == ed.previewed:
+            return                           # e.g. a composition (preedit) changed, not the text
+        ed.previewed = text
+        self.ew.on_typing(ed.cell, text)
         if isinstance(ed, TextEditor):
             self.place_text_editor(ed)
 
@@ -124,6 +129,7 @@ class SheetDelegate(QStyledItemDelegate):
         else:
             editor.setText(value)
         editor.blockSignals(False)
+        editor.previewed = value
         editor.initialized = True
 
     def setModelData(self, editor, model, index):
