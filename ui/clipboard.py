@@ -23,6 +23,7 @@ MAX_HTML_CHARS = 4_000_000      # a clipboard table bigger than this is read fro
 MAX_ROWS = 5_000
 MAX_COLS = 200
 
+GENERATOR = "<meta name=Generator content=ziping>"   # our own table: a no-break space is the clerk's
 _PLAIN_NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,11})(?:\.\d{1,4})?$")
 
 
@@ -40,7 +41,7 @@ def _keep_spaces(line: str) -> str:
 
 
 def _td(value: str) -> str:
-    text = html.escape(value, quote=False).replace("\t", "&#9;").replace("\r", "&#13;")
+    text = html.escape(value, quote=False).replace("\t", "&#9;").replace("\r", "&#13;").replace("\f", "&#12;")
     text = "<br style='mso-data-placement:same-cell'>".join(_keep_spaces(line) for line in text.split("\n"))
     if value and keeps_as_number(value):
         return f"<td x:num=\"{value}\">{text}</td>"
@@ -52,7 +53,7 @@ def to_html(rows: list[list[str]]) -> str:
     body = "".join("<tr>" + "".join(_td("" if v is None else str(v)) for v in r) + "</tr>" for r in rows)
     return ("<html xmlns:o=\"urn:schemas-microsoft-com:office:office\" "
             "xmlns:x=\"urn:schemas-microsoft-com:office:excel\" xmlns=\"http://www.w3.org/TR/REC-html40\">"
-            "<head><meta http-equiv=Content-Type content=\"text/html; charset=utf-8\">"
+            f"<head><meta http-equiv=Content-Type content=\"text/html; charset=utf-8\">{GENERATOR}"
             "<style>.xtext{mso-number-format:\"\\@\";white-space:pre-wrap;}</style></head>"
             f"<body><table border=0 cellpadding=0 cellspacing=0><!--StartFragment-->{body}"
             "<!--EndFragment--></table></body></html>")
@@ -86,10 +87,15 @@ class _TableReader(HTMLParser):
         self._span = (1, 1)
         self._carry: dict[int, int] = {}    # column -> rows still covered by a rowspan above
         self.too_big = False
+        self.ours = False            # written by this program (to_html)
 
     def handle_starttag(self, tag, attrs):
         if self._done:
             return
+        if tag == "meta":
+            a = dict(attrs)
+            if (a.get("name") or "").lower() == "generator" and a.get("content") == "ziping":
+                self.ours = True
         if tag in self._SKIP:
             self._skip += 1
             return
@@ -149,13 +155,13 @@ class _TableReader(HTMLParser):
             text = html.unescape(f"&#{name};")
         if self._cell is not None and not self._skip and self._depth == 1 and not self._done:
             # White space written as a reference is the clerk's own: kept through the collapsing.
-            self._cell.append("".join(_KEEP + ch if ch in " \t\r\n" else ch for ch in text))
+            self._cell.append("".join(_KEEP + ch if ch in " \t\r\n\f" else ch for ch in text))
 
     # -- grid
     def _end_cell(self):
         if self._cell is None:
             return
-        text = _cell_text("".join(self._cell))
+        text = _cell_text("".join(self._cell), nbsp_is_space=not self.ours)
         self._cell = None
         row = self._row
         self._skip_carried(row)
@@ -200,14 +206,16 @@ _KEEP = "\ue000"        # marks a white-space character that HTML must not colla
 _KEPT = re.compile("\ue000(.)", re.S)
 
 
-def _cell_text(raw: str) -> str:
+def _cell_text(raw: str, nbsp_is_space: bool = True) -> str:
     """HTML white space rules: runs of spaces and source line breaks are one space and the ends
     are trimmed; a <br> is a line break and a space or tab written as a reference is kept; a
-    non-breaking space is a space the clerk typed."""
+    non-breaking space is how Excel and WPS write a space the clerk typed (in our own tables it is
+    the clerk's no-break space)."""
     protected = _KEPT.sub(lambda m: chr(0xE100 + ord(m.group(1))), raw)
     text = _WS.sub(" ", protected).strip(" ")
     text = re.sub(" ?\ue10a ?", "\ue10a", text)          # no collapsed space around a line break
-    return re.sub("[\ue100-\ue1ff]", lambda m: chr(ord(m.group()) - 0xE100), text).replace("\u00a0", " ")
+    text = re.sub("[\ue100-\ue1ff]", lambda m: chr(ord(m.group()) - 0xE100), text)
+    return text.replace("\u00a0", " ") if nbsp_is_space else text
 
 
 def parse_html_table(text: str) -> list[list[str]] | None:
