@@ -13,7 +13,7 @@ from . import reader
 from .model import Form
 from .profiles import Profile
 from .scoring import (EQUAL, NOT_APPLICABLE, POSITIVE, QUALITATIVE, ZERO, Scores, fmt2,
-                      fmt_weight, r2, rate_base_field)
+                      drawn_fund_columns, fmt_weight, r2, rate_base_field)
 
 DATE_RE = re.compile(r"^\s*\d{4}\s*(-|/|\.|年)\s*\d{1,2}\s*(-|/|\.|月)\s*\d{1,2}\s*日?\s*$")
 FUND_COLUMNS = {"initial": "年初预算数", "budget": "全年预算数", "executed": "执行数", "transfer": "上级转移支付"}
@@ -51,7 +51,10 @@ def _amount_text(value: Decimal) -> str:
 def _funds(form: Form, template: dict, prof: Profile, s: Scores) -> None:
     total = form.total_row
     sources = form.sources
+    drawn = drawn_fund_columns(template)
     for col, name in FUND_COLUMNS.items():
+        if drawn and col not in drawn:
+            continue
         parts = []
         unreadable = blank = False
         for i, row in enumerate(sources):

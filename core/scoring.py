@@ -23,10 +23,10 @@ ZERO = Decimal(0)
 ONE = Decimal(1)
 HUNDRED = Decimal(100)
 
-POSITIVE, REVERSE, EQUAL, EQUAL_ZERO, QUALITATIVE, NOT_APPLICABLE = (
-    "positive", "reverse", "equal", "equal-zero", "qualitative", "not-applicable")
+POSITIVE, REVERSE, EQUAL, EQUAL_ZERO, QUALITATIVE, NOT_APPLICABLE, DEADLINE = (
+    "positive", "reverse", "equal", "equal-zero", "qualitative", "not-applicable", "deadline")
 KIND_NAMES = {POSITIVE: "正向指标", REVERSE: "反向指标", EQUAL: "等于型指标", EQUAL_ZERO: "零目标指标",
-              QUALITATIVE: "定性指标", NOT_APPLICABLE: "不适用"}
+              QUALITATIVE: "定性指标", NOT_APPLICABLE: "不适用", DEADLINE: "时效指标"}
 
 
 # Wide enough for any quotient of two numbers the reader accepts (< 1e15, at most 10 places), so
@@ -80,6 +80,9 @@ class IndicatorScore:
     tier: int | None = None
     target: reader.Parsed | None = None
     actual: reader.Parsed | None = None
+    a: Decimal | None = None        # target and actual on one scale (the target's unit),
+    b: Decimal | None = None        # as the rule used them (for the explanation)
+    penalty: Decimal | None = None  # points taken off for 偏离 (deviation_penalty)
 
     @property
     def path(self) -> str:
@@ -160,8 +163,29 @@ def compute(form: Form, profile: Profile | str | None = None) -> Scores:
 
 # ---------------------------------------------------------------- execution
 
+def drawn_fund_columns(template: dict) -> frozenset:
+    """The amount columns the template's funds block draws (initial, budget, executed, transfer)."""
+    keys = set()
+    for block in template.get("blocks", ()):
+        if block.get("type") == "funds":
+            keys.update(c["key"] for c in block.get("columns", ()) if "key" in c)
+    return frozenset(keys)
+
+
+def uses_transfer(template: dict) -> bool:
+    """Column C (上级财政转移支付) enters the rate only where the layout draws it (DOMAIN §4)."""
+    return "transfer" in drawn_fund_columns(template)
+
+
 def rate_base_field(template: dict, profile: Profile) -> str:
-    return template.get("rate_base") or profile.rate_base
+    """The rate's denominator: a budget column the layout draws (the template's choice, else the
+    profile's when drawn, else the drawn one)."""
+    if template.get("rate_base"):
+        return template["rate_base"]
+    drawn = drawn_fund_columns(template)
+    if not drawn or profile.rate_base in drawn:
+        return profile.rate_base
+    return "budget" if "budget" in drawn else "initial"
 
 
 def _amount(form: Form, path: str, s: Scores) -> Decimal | None:
@@ -179,7 +203,10 @@ def _execution(form: Form, template: dict, prof: Profile, s: Scores) -> None:
     base = rate_base_field(template, prof)
     a = _amount(form, f"funds.total.{base}", s)
     b = _amount(form, "funds.total.executed", s)
-    c = _amount(form, "funds.total.transfer", s) if prof.use_transfer else None
+    transfer = uses_transfer(template)
+    c = _amount(form, "funds.total.transfer", s) if transfer else None
+    if not transfer:
+        _ignored_transfers(form, s)
     s.exec_weight = prof.exec_weight if prof.scored else None
     if a is None or a == 0:
         if not any(f.where == f"funds.total.{base}" for f in s.findings):
@@ -188,6 +215,14 @@ def _execution(form: Form, template: dict, prof: Profile, s: Scores) -> None:
         rate = (b - (c or ZERO)) / a
         s.rate_exact = rate
         s.rate = r2(rate * HUNDRED)
+        if rate < 0:
+            if c is not None and c > b:
+                s.add("error", "funds.total.transfer",
+                      f"上级财政转移支付 {c:f} 大于执行数 {b:f}，执行率为负（{fmt2(s.rate)}%），预算执行率得 0 分",
+                      "negative-rate")
+            else:
+                s.add("error", "funds.total.executed",
+                      f"执行率为负（{fmt2(s.rate)}%），预算执行率得 0 分，请检查金额", "negative-rate")
         if prof.scored:
             w = prof.exec_weight
             r = max(rate, ZERO)
@@ -202,11 +237,21 @@ def _execution(form: Form, template: dict, prof: Profile, s: Scores) -> None:
     for i, row in enumerate(form.sources):
         ra, _ = reader.parse_amount(row.get(base) or "")
         rb, _ = reader.parse_amount(row.get("executed") or "")
-        rc, _ = reader.parse_amount(row.get("transfer") or "") if prof.use_transfer else (None, None)
+        rc, _ = reader.parse_amount(row.get("transfer") or "") if transfer else (None, None)
         if ra and rb is not None:
             s.source_rates.append(r2((rb - (rc or ZERO)) / ra * HUNDRED))
         else:
             s.source_rates.append(None)
+
+
+def _ignored_transfers(form: Form, s: Scores) -> None:
+    """A transfer in a layout without column C is kept in the file, left out of the rate, and said."""
+    rows = [("funds.total", form.total_row)] + [(f"funds.sources.{i}", r) for i, r in enumerate(form.sources)]
+    for where, row in rows:
+        raw = row.get("transfer") if isinstance(row, dict) else None
+        if isinstance(raw, str) and raw.strip():
+            s.add("warning", f"{where}.transfer",
+                  f"本表没有“上级财政转移支付”一栏，文件中的转移支付“{raw}”不参与执行率计算", "transfer-ignored")
 
 
 # ---------------------------------------------------------------- indicators
@@ -304,12 +349,14 @@ def _indicator(gi: int, ii: int, ind: dict, level1: str, prof: Profile, s: Score
                       f"实际完成值的单位（{actual.unit or '无'}）与指标值的单位（{target.unit or '无'}）不一致", "unit")
             elif w is not None and prof.scored:
                 a, b = pair
+                res.a, res.b = a, b
                 exact = rule_score(kind, a, b, w, prof.reverse)
                 if a > 0 and kind in (POSITIVE, EQUAL, REVERSE):
                     res.ratio = max(b, ZERO) / a
                 pen = prof.deviation_penalty
                 if pen and kind in (POSITIVE, EQUAL) and a > 0 and b >= a * (ONE + Decimal(pen["over"])):
                     exact = max(ZERO, exact - Decimal(pen["points"]))
+                    res.penalty = Decimal(pen["points"])
                     s.add("warning", f"{path}.score",
                           f"实际完成值超出指标值 {Decimal(pen['over']) * 100:.0f}% 以上（偏离），扣 {pen['points']} 分", "deviation")
                 # Never above the weight, even for a weight with more than two decimals.

@@ -123,9 +123,9 @@ def test_beijing_uses_initial_budget():
 
 
 def test_hunan_transfer_column():
-    form = central_form([], budget="100", executed="110", profile="hunan")
+    form = central_form([], budget="100", executed="110", profile="hunan", template="hunan-dept")
     form.data["funds"]["total"]["transfer"] = "20"
-    assert evaluate(form).rate == D("90.00")          # (B − C) / A
+    assert evaluate(form).rate == D("90.00")          # (B − C) / A where the layout draws column C
 
 
 def test_no_budget_is_a_finding_not_a_crash():
