@@ -160,3 +160,61 @@ def test_an_empty_form_shows_dashes_not_zero_and_poor(qtbot, tid):
     QTest.keyClick(ew.delegate.current_editor, Qt.Key.Key_Return)
     QApplication.processEvents()
     assert "总分 <b>—</b>" not in ew.strip.text()
+
+
+# ---------------------------------------------------------------- 计分说明
+
+def test_selecting_a_reverse_indicator_score_explains_it(qtbot, tmp_path):
+    from core.store import Store
+    from tests.helpers import SAMPLES
+    s = Store(tmp_path / "f.db")
+    try:
+        ew, _fid = open_editor(qtbot, s, SAMPLES / "central-project-example-2022.json")
+        key = "goals.0.indicators.2.score"
+        assert ew.session.scores.indicator(0, 2).kind == "reverse"
+        select(ew, key)
+        assert ew.panel.currentIndex() == 1 and ew.panel.tabText(1) == "计分说明"
+        shown = ew.panel.explain_current.text()
+        assert "反向指标：10 × (2 − 36 ÷ 30) = 8.00" in shown
+        assert "反向指标：10 × (2 − 36 ÷ 30) = 8.00" in tooltip(ew, key)
+        # Every score of the form is listed, with the profile's rules.
+        every = ew.panel.explain_all.toPlainText()
+        assert "反向指标：10 × (2 − 36 ÷ 30) = 8.00" in every and "总分 =" in every and "计分方案" in every
+        # The explanation follows the numbers: 33 days instead of 36.
+        select(ew, "goals.0.indicators.2.actual")
+        QTest.keyClicks(ew.view, "3")
+        QTest.keyClicks(ew.delegate.current_editor, "3")
+        QTest.keyClick(ew.delegate.current_editor, Qt.Key.Key_Return)
+        QApplication.processEvents()
+        select(ew, key)
+        assert "10 × (2 − 33 ÷ 30) = 9.00" in ew.panel.explain_current.text()
+    finally:
+        s.close()
+
+
+def test_execution_and_total_are_explained_on_seed_004(editor):
+    ew, _fid, _store = editor
+    select(ew, "funds.total.score")
+    assert "湖南方案：10 × (2 − 1.0821) = 9.18" in ew.panel.explain_current.text()
+    select(ew, "total")
+    assert "总分 = 预算执行率 9.18" in ew.panel.explain_current.text()
+    assert "98.18" in tooltip(ew, "total")
+    # An input cell has no explanation: the tab's text stays, no tooltip line is invented.
+    select(ew, "header.填报人")
+    assert "计分说明" not in tooltip(ew, "header.填报人")
+
+
+def test_a_finding_clicked_keeps_the_findings_tab(editor):
+    ew, _fid, _store = editor
+    ew.panel.setCurrentIndex(0)
+    ew.go_to_path("funds.total.rate")          # a computed cell that is also explained
+    assert ew.model.top(ew.view.currentIndex()).key == "funds.total.rate"
+    assert ew.panel.currentIndex() == 0        # the fix button stays in sight
+
+
+def test_f1_help_lists_the_profile_rules():
+    from core.explain import profile_rules
+    from ui.help import scoring_html
+    html = scoring_html("hunan")
+    for line in profile_rules("hunan")[1:]:
+        assert line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html

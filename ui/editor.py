@@ -415,7 +415,8 @@ class EditorWidget(RowActions, QWidget):
             return
         key = self.model.explanation_key(cell)
         self.panel.show_explanation(self._explain_name(key), text)
-        self.panel.setCurrentIndex(1)
+        if not getattr(self, "_keep_tab", False):
+            self.panel.setCurrentIndex(1)
 
     def _explain_name(self, key: str) -> str:
         if key == "execution":
@@ -432,8 +433,13 @@ class EditorWidget(RowActions, QWidget):
 
     def refresh_explanations(self) -> None:
         ex = self.session.explanations()
-        lines = [(k, self._explain_name(k), v) for k, v in ex.items()]
-        self.panel.show_all_explanations(lines)
+        links = {"execution": "funds.total.score", "total": "total"}
+        lines = [(links.get(k, k + ".score"), self._explain_name(k), v) for k, v in ex.items()]
+        rules = []
+        if ex:
+            from core.explain import profile_rules
+            rules = profile_rules(self.session.scores.profile)
+        self.panel.show_all_explanations(lines, rules)
         cell = self.model.cell(self.view.currentIndex())
         text = self.model.explanation(cell)
         if text:
@@ -449,7 +455,11 @@ class EditorWidget(RowActions, QWidget):
         if cell is None:
             return
         idx = self.model.index(cell.row, cell.col)
-        self.view.setCurrentIndex(idx)
+        self._keep_tab = True                 # stay on the panel's tab the click came from
+        try:
+            self.view.setCurrentIndex(idx)
+        finally:
+            self._keep_tab = False
         self.view.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
         self.view.setFocus()
 

@@ -124,9 +124,13 @@ class FindingsPanel(QTabWidget):
     def show_explanation(self, title: str, text: str) -> None:
         self.explain_current.setText(f"<b>{title}</b><br>{text}" if title else text)
 
-    def show_all_explanations(self, lines: list[tuple[str, str, str]]) -> None:
-        """(path, name, text) for every score of the form."""
+    def show_all_explanations(self, lines: list[tuple[str, str, str]], rules: list[str] = ()) -> None:
+        """(path, name, text) for every score of the form, then the profile's rules."""
         import html
-        rows = "".join(f"<tr><td style='padding:2px 6px'><a href='{html.escape(p)}'>{html.escape(n)}</a></td>"
+        rows = "".join(f"<tr><td style='padding:2px 6px' nowrap><a href='{html.escape(p)}'>{html.escape(n)}</a></td>"
                        f"<td style='padding:2px 6px'>{html.escape(t)}</td></tr>" for p, n, t in lines)
-        self.explain_all.setHtml(f"<table>{rows}</table>" if rows else "本表不计分。")
+        out = f"<table>{rows}</table>" if rows else "<p>本表不计分。</p>"
+        if rules:
+            out += ("<p><b>" + html.escape(rules[0]) + "</b></p><ul>"
+                    + "".join(f"<li>{html.escape(r)}</li>" for r in rules[1:]) + "</ul>")
+        self.explain_all.setHtml(out)
