@@ -48,7 +48,65 @@ def _amount_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+AMOUNT_COLUMNS = ("initial", "budget", "executed", "transfer")
+MAGNITUDE = Decimal(1000)           # a figure this many times its neighbour: 元 typed into 万元?
+LARGE = Decimal(1_000_000)          # 1,000,000 万元 = 100 亿元: larger than any unit's budget
+
+
+def _total_row_cells(form: Form, template: dict, s: Scores) -> None:
+    """Every amount cell of the total row is read or flagged (年初预算数 “五十” included)."""
+    drawn = drawn_fund_columns(template) or set(AMOUNT_COLUMNS)
+    for col in AMOUNT_COLUMNS:
+        where = f"funds.total.{col}"
+        if col not in drawn or any(f.where == where for f in s.findings):
+            continue
+        raw = form.total_row.get(col)
+        value, err = reader.parse_amount(raw or "")
+        if err:
+            s.add("error", where, f"“{raw}”{err}，请只填写数字（单位：万元）", "amount")
+        elif value is not None and value < 0:
+            s.add("error", where, "金额不能为负数", "negative")
+
+
+def _in_wan(template: dict) -> bool:
+    for block in template.get("blocks", ()):
+        if block.get("type") == "funds":
+            labels = [block.get("side", {}).get("label", "")] + [c.get("label", "") for c in block.get("columns", ())]
+            return any("万元" in (label or "") for label in labels)
+    return True
+
+
+def _magnitude(form: Form, template: dict, s: Scores) -> None:
+    """A figure in a 万元 block ≥ 1,000 × its neighbour or ≥ 1,000,000: were 元 typed? (DOMAIN §5)"""
+    if not _in_wan(template):
+        return
+    drawn = drawn_fund_columns(template) or set(AMOUNT_COLUMNS)
+    cols = [c for c in ("initial", "budget", "executed") if c in drawn]
+    rows = [("funds.total", form.total_row)] + [(f"funds.sources.{i}", r) for i, r in enumerate(form.sources)] \
+        + [(f"funds.uses.{i}", r) for i, r in enumerate(form.uses)]
+    for base, row in rows:
+        if not isinstance(row, dict):
+            continue
+        values = {}
+        for col in cols:
+            value, err = reader.parse_amount(row.get(col) or "")
+            if value is not None and not err and value > 0:
+                values[col] = value
+        for col, value in values.items():
+            others = [(c, v) for c, v in values.items() if c != col]
+            small = min(others, key=lambda p: p[1]) if others else None
+            if small and value >= MAGNITUDE * small[1]:
+                s.add("warning", f"{base}.{col}",
+                      f"{value:f} 是同一行{FUND_COLUMNS[small[0]]} {small[1]:f} 的 {value / small[1]:.0f} 倍，"
+                      "是否按“元”填写了？本表金额单位为万元", "magnitude")
+            elif value >= LARGE:
+                s.add("warning", f"{base}.{col}",
+                      f"{value:f} 万元即 {value / 10000:f} 亿元，是否按“元”填写了？本表金额单位为万元", "magnitude")
+
+
 def _funds(form: Form, template: dict, prof: Profile, s: Scores) -> None:
+    _total_row_cells(form, template, s)
+    _magnitude(form, template, s)
     total = form.total_row
     sources = form.sources
     drawn = drawn_fund_columns(template)
@@ -147,7 +205,9 @@ def _explanations(form: Form, prof: Profile, s: Scores) -> None:
         where = f"{ind.path}.reason"
         if reason:
             continue
-        if ind.overridden:
+        if ind.late:
+            s.add("warning", where, "逾期完成，请填写偏差原因及改进措施", "reason-late")
+        elif ind.overridden:
             s.add("warning", where, f"得分已手工修改（按规则计算为 {fmt2(ind.computed) or '无'}），请说明原因", "override")
         elif ind.kind == QUALITATIVE and ind.tier in (2, 3):
             s.add("warning", where, "定性指标未完全达成，请填写偏差原因", "reason-tier")

@@ -164,6 +164,9 @@ def indicator_line(form: Form, s: Scores, ind: IndicatorScore) -> str:
     w = ind.weight
     if w is None:
         return "分值未填或无法识别，本行不计入总分"
+    if ind.kind == QUALITATIVE and ind.late:
+        ind_line = indicator_line(form, s, _as_plain_qualitative(ind))
+        return f"时效指标逾期（期限 {ind.due}，实际“{ind.done}”），按{ind_line}"
     if ind.kind == QUALITATIVE:
         if ind.tier:
             return (f"定性指标：评价档次{_tier_text(prof, w, ind.tier)}，得分 {fmt2(ind.score)}"
@@ -187,13 +190,17 @@ def indicator_line(form: Form, s: Scores, ind: IndicatorScore) -> str:
     return line
 
 
+def _as_plain_qualitative(ind: IndicatorScore) -> IndicatorScore:
+    from dataclasses import replace
+    return replace(ind, late=False)
+
+
 def deadline_line(ind: IndicatorScore) -> str:
-    due = getattr(ind, "due", None)
-    done = getattr(ind, "done", None)
     if ind.computed is not None:
-        when = f"（期限 {due}，完成 {done}）" if due and done else ""
-        return f"时效指标：按时完成{when}，得满分 {fmt2(ind.computed)}"
-    return "时效指标：未按时完成，按定性指标评价"
+        return f"时效指标：期限 {ind.due}，实际“{ind.done}”，按时完成，得满分 {fmt2(ind.computed)}"
+    if not ind.done:
+        return f"时效指标：期限 {ind.due}，请填写完成时间，暂无得分"
+    return f"时效指标：期限 {ind.due}，实际“{ind.done}”，暂无计算得分"
 
 
 def _why_no_score(form: Form, s: Scores, ind: IndicatorScore) -> str:

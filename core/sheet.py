@@ -224,11 +224,13 @@ class _Builder:
             text = fmt_weight(s.max) if scored and s.max is not None else ""
             return self.add(r, c, span=span, text=text, role=COMPUTED, key="max", fmt="weight", bold=bold, border=border)
         if what == "total":
-            text = fmt2(s.total) if scored and s.total is not None else ""
+            empty = "—" if scored and s.empty else ""        # nothing filled in yet: — , not "0.00 差"
+            text = fmt2(s.total) if scored and s.total is not None else empty
             return self.add(r, c, span=span, text=text, role=COMPUTED, key="total", fmt="score",
                             number=s.total if scored else None, bold=bold, border=border)
         if what == "grade":
-            return self.add(r, c, span=span, text=(s.grade or "") if scored else "", role=COMPUTED, key="grade",
+            empty = "—" if scored and s.empty else ""
+            return self.add(r, c, span=span, text=(s.grade or empty) if scored else "", role=COMPUTED, key="grade",
                             bold=bold, border=border)
         raise KeyError(what)
 

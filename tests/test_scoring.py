@@ -228,10 +228,14 @@ def test_central_sample_has_every_kind():
 
 
 def test_a_weight_with_many_decimals_is_never_exceeded():
-    s = evaluate(central_form([dict(target="≥0", actual="0", weight="99999999999999.9999999999")]))
+    s = evaluate(central_form([dict(target="≥0", actual="0", weight="99999.9999999999")]))
     ind = s.indicators[0]
     assert ind.computed <= ind.weight
     assert any(f.where == "goals.0.indicators.0.weight" and "两位小数" in f.message for f in s.findings)
+    # more than 15 significant digits (Excel keeps 15): unreadable, a finding, out of the total
+    s = evaluate(central_form([dict(target="≥0", actual="0", weight="99999999999999.9999999999")]))
+    assert s.indicators[0].weight is None and not s.indicators[0].counted
+    assert any(f.where == "goals.0.indicators.0.weight" and f.level == "error" for f in s.findings)
 
 
 def test_reverse_ratio_with_a_negative_target_does_not_divide_by_zero():
