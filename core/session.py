@@ -21,10 +21,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import indicators as indicators_mod
+from . import scoring as scoring_mod
 from . import sheet as sheet_mod
 from .model import Form, new_goal, new_indicator
 from .evaluate import evaluate
-from .scoring import Scores, fmt2
+from .scoring import Scores, compute, fmt2
 from .sheet import COMPUTED, SCORE, Cell, Sheet, build_sheet, edit_cell, redo_changes, undo_changes
 
 _IND_RE = re.compile(r"^goals\.(\d+)\.indicators\.(\d+)\.")
@@ -374,8 +376,12 @@ class EditSession:
         return step
 
     # ------------------------------------------------------------ live preview
-    def preview(self, cell: Cell, text: str) -> list[Cell]:
-        """Apply text that is still being typed; re-score; returns the cells whose display changed."""
+    def preview(self, cell: Cell, text: str, checks: bool = True) -> list[Cell]:
+        """Apply text that is still being typed; re-score; returns the cells whose display changed.
+
+        ``checks=False``: only the scores are computed (what each keystroke must show: rates,
+        scores, total, grade); the findings stay as they were until :meth:`refresh_checks` (the
+        editor calls it when the typing pauses), which keeps a keystroke quick on long forms."""
         if self._pending is None or self._pending[0] is not cell:
             self.end_preview(restore=True)
             snap = {p: self.form.get_raw(p) for p in self._cell_paths(cell)}
@@ -384,7 +390,18 @@ class EditSession:
         for p, v in self._pending[1].items():
             self.form.set(p, v)
         self._edit_cell(cell, text)
-        return self.refresh_scores(self._pending[1].keys())
+        return self.refresh_scores(self._pending[1].keys(), checks=checks)
+
+    @property
+    def checks_pending(self) -> bool:
+        """The findings were not re-checked since the last quick preview."""
+        return getattr(self, "_checks_stale", False)
+
+    def refresh_checks(self) -> list[Cell]:
+        """Run the checks a quick preview left out; returns the cells whose display changed."""
+        if not self.checks_pending:
+            return []
+        return self.refresh_scores()
 
     def end_preview(self, restore: bool = True) -> list[Cell]:
         """Stop previewing; with ``restore`` put the committed values back and re-score."""
@@ -439,11 +456,17 @@ class EditSession:
         return True
 
     # ------------------------------------------------------------ scores onto the sheet
-    def refresh_scores(self, paths=()) -> list[Cell]:
+    def refresh_scores(self, paths=(), checks: bool = True) -> list[Cell]:
         """Re-score and update the computed cells and the findings of the current sheet in place
         (the layout is kept).  ``paths``: form paths just changed, whose other cells (the same
-        field shown twice, the title) are refreshed too.  Returns the cells whose display changed."""
-        scores = evaluate(self.form)
+        field shown twice, the title) are refreshed too.  Returns the cells whose display changed.
+        ``checks=False``: scores only; the findings shown are kept (see :meth:`preview`)."""
+        if checks:
+            scores = evaluate(self.form)
+        else:
+            scores = self._quick_scores(paths)
+            scores.findings = list(self.scores.findings)     # shown as they were until re-checked
+        self._checks_stale = not checks
         self.scores = scores
         sh = self.sheet
         sh.scores = scores
@@ -493,6 +516,8 @@ class EditSession:
                     self._touched.setdefault(id(c), (c, c.text, c.value))
                     c.text, c.value = new_text, raw
                     changed[id(c)] = c
+        if not checks:
+            return list(changed.values())
         # Findings.
         before = {id(c): (c, c.level, c.messages) for c in cache["flagged"]}
         for c, _lv, _m in before.values():
@@ -510,6 +535,40 @@ class EditSession:
         for c, _lv, _m in before.values():
             changed[id(c)] = c
         return list(changed.values())
+
+    def _quick_scores(self, paths) -> Scores:
+        """The scores after an edit of ``paths``, without the checks.  An edit inside one indicator
+        row re-scores that row only, an edit of the funds no indicator (the other results cannot
+        change; the execution is always computed, it is quick); anything else is scored in full."""
+        prev = self.scores
+        paths = list(paths)
+        rows = {m.groups() for m in (_IND_RE.match(p) for p in paths) if m}
+        one_row = (len(rows) == 1 and all(_IND_RE.match(p) for p in paths)
+                   and not any(p.endswith((".level1", ".level2")) for p in paths)
+                   and isinstance(self.form.year, int) and 1 <= self.form.year <= 9998)  # deadlines' year
+        funds_only = bool(paths) and all(p.startswith("funds.") for p in paths)
+        ind_fn = getattr(indicators_mod, "_indicator", None)
+        exe_fn = getattr(scoring_mod, "_execution", None)
+        tot_fn = getattr(scoring_mod, "_total", None)
+        n = sum(len(g.get("indicators") or []) for g in self.form.goals)
+        self.last_quick = False
+        if not (one_row or funds_only) or None in (ind_fn, exe_fn, tot_fn) or n != len(prev.indicators):
+            return compute(self.form)
+        s = Scores(profile=prev.profile, template=prev.template)
+        exe_fn(self.form, s.template, s.profile, s)
+        s.indicators = list(prev.indicators)
+        if one_row:
+            gi, ii = (int(x) for x in next(iter(rows)))
+            old = prev.indicator(gi, ii)
+            if old is None:
+                return compute(self.form)
+            pos = s.indicators.index(old)
+            ind = self.form.goals[gi]["indicators"][ii]
+            s.indicators[pos] = ind_fn(gi, ii, ind, old.level1, s.profile, s, self.form.year)
+        if s.profile.scored:
+            tot_fn(s.profile, s)
+        self.last_quick = True
+        return s
 
     def _cache_for(self, sh: Sheet) -> dict:
         cache = getattr(self, "_cache", None)
@@ -536,6 +595,7 @@ class EditSession:
     def rebuild(self) -> bool:
         """Build the sheet again from the form.  True when the layout (rows, spans, roles) changed."""
         self.scores = evaluate(self.form)
+        self._checks_stale = False
         old = self.sheet
         new = build_sheet(self.form, self.scores)
         self.sheet = new

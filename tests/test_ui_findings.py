@@ -36,9 +36,9 @@ def fix_button(ew, label):
 def type_over(ew, key, value):
     """Select a cell, type over it (the first key opens the editor) and press Enter."""
     select(ew, key)
-    QTest.keyClicks(ew.view, value[0])
+    type_chars(ew.view, value[0])            # one key event per character (non-ASCII too)
     ed = ew.delegate.current_editor
-    QTest.keyClicks(ed, value[1:])
+    type_chars(ed, value[1:])
     QTest.keyClick(ed, Qt.Key.Key_Return)
     QApplication.processEvents()
 
@@ -152,14 +152,17 @@ def test_an_empty_form_shows_dashes_not_zero_and_poor(qtbot, tid):
     strip = ew.strip.text()
     assert "总分 <b>—</b>" in strip and "等级 <b>—</b>" in strip
     assert "差" not in strip and "0.00" not in strip
-    # Once something scorable is typed the strip shows the score.
-    key = "goals.0.indicators.0.actual"
+    # Once a row can be scored the strip shows the score.
     ew.show()
-    select(ew, key)
-    QTest.keyClicks(ew.view, "5")
-    QTest.keyClick(ew.delegate.current_editor, Qt.Key.Key_Return)
-    QApplication.processEvents()
-    assert "总分 <b>—</b>" not in ew.strip.text()
+    target = ew.model.index_for_key("goals.0.indicators.0.target")
+    if not target.isValid():                   # a three-column target: operator, value, unit
+        type_over(ew, "goals.0.indicators.0.target#value", "10")
+    else:
+        type_over(ew, "goals.0.indicators.0.target", "≥10")
+    type_over(ew, "goals.0.indicators.0.weight", "10")
+    assert "总分 <b>—</b>" in ew.strip.text()             # no actual value yet
+    type_over(ew, "goals.0.indicators.0.actual", "5")
+    assert "总分 <b>—</b>" not in ew.strip.text() and "总分 <b>" in ew.strip.text()
 
 
 # ---------------------------------------------------------------- 计分说明

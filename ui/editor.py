@@ -107,7 +107,7 @@ class EditorWidget(RowActions, QWidget):
         self._findings_timer = QTimer(self)
         self._findings_timer.setSingleShot(True)
         self._findings_timer.setInterval(200)
-        self._findings_timer.timeout.connect(self.refresh_findings)
+        self._findings_timer.timeout.connect(self._typing_paused)
         find_box = self.panel
 
         self.toolbar = QToolBar(self)
@@ -231,11 +231,19 @@ class EditorWidget(RowActions, QWidget):
 
     # ------------------------------------------------------------ live typing
     def on_typing(self, cell, text: str) -> None:
-        changed = self.session.preview(cell, text)
+        # Scores follow each keystroke at once; the checks (findings) follow when typing pauses.
+        changed = self.session.preview(cell, text, checks=False)
         if changed:
             self.model.cells_changed(changed)
         self.refresh_strip()
         self._findings_timer.start()
+
+    def _typing_paused(self) -> None:
+        changed = self.session.refresh_checks()
+        if changed:
+            self.model.cells_changed(changed)
+            self.refresh_strip()
+        self.refresh_findings()
 
     def cancel_preview(self) -> None:
         changed = self.session.end_preview(restore=True)
