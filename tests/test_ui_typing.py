@@ -153,6 +153,7 @@ def test_input_method_on_a_computed_cell_does_nothing(editor):
     ime(commit="九")
     QApplication.processEvents()
     assert not editing(ew)
+    assert current_key(ew) == "funds.total.score"            # no jump to a cell starting with 九
     assert ew.session.form.get("goals.0.indicators.1.score") == before
 
 
@@ -343,3 +344,19 @@ def test_popup_editor_stays_beside_its_cell_at_1366x768(editor):
     screen = QGuiApplication.primaryScreen().availableGeometry()
     top_left = ew.view.viewport().mapToGlobal(geo.topLeft())
     assert screen.contains(top_left)
+
+
+def test_backspace_empties_the_cell_and_starts_editing(editor):
+    ew, fid, store = editor
+    select(ew, ONE_LINE)
+    QTest.keyClick(ew.view, Qt.Key.Key_Backspace)
+    ed = ew.delegate.current_editor
+    assert isinstance(ed, LineEditor) and ed.text() == ""
+    QTest.keyClick(ed, Qt.Key.Key_Escape)                     # Esc: the old text stays
+    QApplication.processEvents()
+    assert ew.session.form.get(ONE_LINE) == "50 次以上"
+    QTest.keyClick(ew.view, Qt.Key.Key_Backspace)
+    type_chars(ew.delegate.current_editor, "60次")
+    QTest.keyClick(ew.delegate.current_editor, Qt.Key.Key_Return)
+    QApplication.processEvents()
+    assert stored(store, fid, ONE_LINE) == "60次"

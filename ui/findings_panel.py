@@ -64,7 +64,8 @@ class FindingsPanel(QTabWidget):
         self.explain_current.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.explain_current.setObjectName("explainCurrent")
         self.explain_current.setStyleSheet(
-            "#explainCurrent { background: #eef4fc; border: 1px solid #b8cbe4; padding: 6px; font-size: 11pt; }")
+            "#explainCurrent { background: #eef4fc; color: #000000; border: 1px solid #b8cbe4; padding: 6px; "
+            "font-size: 11pt; }")
         self.explain_all = QTextBrowser(ex)
         self.explain_all.setOpenLinks(False)
         self.explain_all.anchorClicked.connect(lambda url: self.go_to.emit(url.toString()))

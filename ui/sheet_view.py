@@ -114,17 +114,19 @@ class SheetView(QTableView):
         typing does) and forward the event to it ourselves."""
         if self.state() != QAbstractItemView.State.EditingState and (event.commitString() or event.preeditString()):
             idx = self.currentIndex()
-            if idx.isValid() and self.model().flags(idx) & Qt.ItemFlag.ItemIsEditable:
-                if self.edit(idx, QAbstractItemView.EditTrigger.AnyKeyPressed, event):
-                    ed = self.ew.delegate.current_editor
-                    if ed is not None:
-                        ed.opened_by_ime = True
-                        copy = QInputMethodEvent(event.preeditString(), event.attributes())
-                        copy.setCommitString(event.commitString(), event.replacementStart(),
-                                             event.replacementLength())
-                        QApplication.sendEvent(ed, copy)
-                        event.accept()
-                        return
+            if not (idx.isValid() and self.model().flags(idx) & Qt.ItemFlag.ItemIsEditable):
+                event.accept()           # a computed cell takes no text (and the selection stays)
+                return
+            if self.edit(idx, QAbstractItemView.EditTrigger.AnyKeyPressed, event):
+                ed = self.ew.delegate.current_editor
+                if ed is not None:
+                    ed.opened_by_ime = True
+                    copy = QInputMethodEvent(event.preeditString(), event.attributes())
+                    copy.setCommitString(event.commitString(), event.replacementStart(),
+                                         event.replacementLength())
+                    QApplication.sendEvent(ed, copy)
+                    event.accept()
+                    return
         super().inputMethodEvent(event)
 
     def closeEditor(self, editor, hint):
@@ -156,6 +158,12 @@ class SheetView(QTableView):
                 return
             if key == Qt.Key.Key_Delete:
                 self.ew.clear_selection()
+                return
+            if key == Qt.Key.Key_Backspace and not event.modifiers():
+                # Excel: Backspace empties the cell and starts editing it (Esc keeps the old text).
+                idx = self.currentIndex()
+                if idx.isValid() and self.model().flags(idx) & Qt.ItemFlag.ItemIsEditable:
+                    self.edit(idx, QAbstractItemView.EditTrigger.AnyKeyPressed, None)
                 return
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (event.modifiers() & Qt.KeyboardModifier.ControlModifier):
                 self.go("up" if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else "down")
