@@ -221,3 +221,23 @@ def test_f1_help_lists_the_profile_rules():
     html = scoring_html("hunan")
     for line in profile_rules("hunan")[1:]:
         assert line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") in html
+
+
+def test_a_printed_value_that_differs_is_marked_in_its_cell(editor):
+    from PySide6.QtGui import QColor
+
+    ew, _fid, _store = editor
+    idx = ew.model.index_for_key("funds.total.rate")
+    select(ew, "header.填报人")                               # the rate cell not current
+
+    def corner_is_marked():
+        ew.view.viewport().repaint()
+        rect = ew.view.visualRect(idx)
+        img = ew.view.viewport().grab(rect).toImage()
+        x, y = rect.width() - 5, 5                              # inside the mark, at the top right
+        return img.pixelColor(x, y) == QColor("#8b0000")
+    assert corner_is_marked()
+    QTest.mouseClick(fix_button(ew, "改为 108.21%"), Qt.MouseButton.LeftButton)
+    QApplication.processEvents()
+    assert ew.session.form.get("funds.total.rate") == "108.21%"
+    assert not corner_is_marked()

@@ -7,8 +7,8 @@
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer
-from PySide6.QtGui import QColor, QFontMetrics, QPen
+from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFontMetrics, QPen, QPolygon
 from PySide6.QtWidgets import (
     QAbstractItemDelegate, QLineEdit, QPlainTextEdit, QStyle, QStyledItemDelegate, QWidget,
 )
@@ -251,8 +251,19 @@ class SheetDelegate(QStyledItemDelegate):
             color = common.COLOR_ERROR_BORDER if cell.level == "error" else common.COLOR_WARNING_BORDER
             painter.setPen(QPen(color, 2))
             painter.drawRect(r.adjusted(2, 2, -2, -2))
+        if cell.role == "computed" and self.ew.session.printed_path(cell):
+            printed = self.ew.session.printed_value(cell).strip()
+            if printed and printed != cell.text:
+                # The paper form printed another value here: a corner mark, as Excel marks a
+                # comment; the tooltip says what was printed, F2 edits it.
+                x, y = r.right() - 3, r.top() + 3
+                corner = QPolygon([QPoint(x - 10, y), QPoint(x, y), QPoint(x, y + 10)])
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(QColor("#8b0000"))
+                painter.drawPolygon(corner)
         if has_focus:
             painter.setPen(QPen(QColor("#1a5fb4"), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(r.adjusted(1, 1, -1, -1))
         painter.restore()
 
