@@ -11,7 +11,7 @@ from PySide6.QtGui import QGuiApplication, QInputMethodEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.test_ui_editor import messages, open_editor, select, stored, text, type_chars  # noqa: F401
+from tests.test_ui_editor import open_editor, select, stored, text, type_chars
 from ui.delegates import LineEditor, TextEditor
 
 ONE_LINE = "goals.0.indicators.1.actual"      # 实际完成值 “50 次以上”

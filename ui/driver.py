@@ -7,7 +7,7 @@ of the list, or ``--form``) in an editor tab of the main window, and then reads 
 one a line, answering each on stdout:
 
     set KEY VALUE     type VALUE into the cell of form path KEY, key by key, and press Enter
-                      (Ctrl+Enter in a long-text cell) -> "ok N" once the edit is saved
+                      (Enter confirms, Alt+Enter is a new line in a long text) -> "ok N" once the edit is saved
     undo | redo       -> "ok N"
     get KEY           -> "value <json>"
     quit

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QHBoxLayout, QLabel, QListWidgetItem, QMenu, QSplitter, QToolBar,
+    QAbstractItemView, QApplication, QHBoxLayout, QLabel, QListWidgetItem, QSplitter, QToolBar,
     QVBoxLayout, QWidget,
 )
 
