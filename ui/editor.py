@@ -12,12 +12,10 @@
 """
 from __future__ import annotations
 
-import re
-
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QHBoxLayout, QLabel, QListWidgetItem, QSplitter, QToolBar,
+    QAbstractItemView, QApplication, QHBoxLayout, QLabel, QSplitter, QToolBar,
     QVBoxLayout, QWidget,
 )
 
@@ -27,7 +25,7 @@ from core.store import READONLY_MESSAGE, StoreError
 
 from . import clipboard, common
 from .delegates import LineEditor, SheetDelegate, TextEditor
-from .findings_panel import FindingsPanel
+from .findings_panel import FindingsPanel, PanelActions
 from .history_dialog import HistoryDialog
 from .row_actions import RowActions
 from .sheet_model import SheetModel
@@ -38,7 +36,6 @@ __all__ = ["EditorWidget", "StepCommand", "SheetView", "SheetDelegate", "LineEdi
 
 PX_PER_UNIT = 9            # template column width units -> pixels
 MAX_COLUMN_SCALE = 1.5     # columns widen to the window up to this factor
-_IND_RE = re.compile(r"^goals\.(\d+)\.indicators\.(\d+)\.")
 
 
 # ---------------------------------------------------------------- undo
@@ -65,7 +62,7 @@ class StepCommand(QUndoCommand):
 
 # ---------------------------------------------------------------- the editor
 
-class EditorWidget(RowActions, QWidget):
+class EditorWidget(PanelActions, RowActions, QWidget):
     """One open form.  ``saved(form_id)`` after each save (the list refreshes its row)."""
 
     saved = Signal(int)
@@ -303,19 +300,6 @@ class EditorWidget(RowActions, QWidget):
                 self.view.scrollTo(idx)
                 return
 
-    # ------------------------------------------------------------ one-click fixes
-    def apply_fix(self, finding) -> None:
-        """A finding's fix (“改为 108.21%”) as one undoable, saved edit."""
-        from .findings_panel import fix_of
-        self.view.commit_open_editor()
-        label, fix = fix_of(finding)
-        if not fix:
-            return
-        step = self._run(self.session.apply_fix, fix, label)
-        if step:
-            self.push(step)
-            self.select_changed(step)
-
     def sync(self, step: Step | None = None, rows_of=None) -> None:
         """Bring the view up to date with the form after a committed change."""
         structural = self.session.rebuild()
@@ -409,67 +393,6 @@ class EditorWidget(RowActions, QWidget):
         if warnings:
             parts.append(f"<span style='color:#9a6a00'>提示 {warnings}</span>")
         self.strip.setText("&nbsp;&nbsp;&nbsp;&nbsp;".join(parts))
-
-    def refresh_findings(self) -> None:
-        self.panel.show_findings(self.session.scores.findings, readonly=self.model.readonly)
-        self.refresh_explanations()
-
-    # ------------------------------------------------------------ 计分说明
-    def explain_current(self) -> None:
-        """The selected score cell's rule, in the 计分说明 tab (shown when a score is selected)."""
-        cell = self.model.cell(self.view.currentIndex())
-        text = self.model.explanation(cell)
-        if not text:
-            return
-        key = self.model.explanation_key(cell)
-        self.panel.show_explanation(self._explain_name(key), text)
-        if not getattr(self, "_keep_tab", False):
-            self.panel.setCurrentIndex(1)
-
-    def _explain_name(self, key: str) -> str:
-        if key == "execution":
-            return "预算执行率得分"
-        if key == "total":
-            return "总分"
-        m = _IND_RE.match(key + ".")
-        if m:
-            gi, ii = int(m.group(1)), int(m.group(2))
-            name = str(self.session.form.get(f"{key}.name") or "").strip()
-            goal = f"目标{gi + 1} " if len(self.session.form.goals) > 1 else ""
-            return f"{goal}第{ii + 1}行指标" + (f"“{name}”" if name else "")
-        return key
-
-    def refresh_explanations(self) -> None:
-        ex = self.session.explanations()
-        links = {"execution": "funds.total.score", "total": "total"}
-        lines = [(links.get(k, k + ".score"), self._explain_name(k), v) for k, v in ex.items()]
-        rules = []
-        if ex:
-            from core.explain import profile_rules
-            rules = profile_rules(self.session.scores.profile)
-        self.panel.show_all_explanations(lines, rules)
-        cell = self.model.cell(self.view.currentIndex())
-        text = self.model.explanation(cell)
-        if text:
-            self.panel.show_explanation(self._explain_name(self.model.explanation_key(cell)), text)
-
-    def go_to_finding(self, item: QListWidgetItem) -> None:
-        where = item.data(Qt.ItemDataRole.UserRole)
-        if where:
-            self.go_to_path(where)
-
-    def go_to_path(self, where: str) -> None:
-        cell = self.model.sheet.locate(where) if where else None
-        if cell is None:
-            return
-        idx = self.model.index(cell.row, cell.col)
-        self._keep_tab = True                 # stay on the panel's tab the click came from
-        try:
-            self.view.setCurrentIndex(idx)
-        finally:
-            self._keep_tab = False
-        self.view.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
-        self.view.setFocus()
 
     # ------------------------------------------------------------ clipboard, clear
     def _selected_cells(self) -> list:

@@ -7,14 +7,17 @@ applies the fix as one undoable edit.
 """
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QLabel, QListWidget, QListWidgetItem, QPushButton, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
+    QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from core.session import describe_path
 
+_IND_RE = re.compile(r"^goals\.(\d+)\.indicators\.(\d+)\.")
 FindingRole = Qt.ItemDataRole.UserRole + 10     # the Finding of a fix row
 COLOR_ERROR_TEXT = QColor("#c62828")
 COLOR_WARNING_TEXT = QColor("#8a5a00")
@@ -135,3 +138,81 @@ class FindingsPanel(QTabWidget):
             out += ("<p><b>" + html.escape(rules[0]) + "</b></p><ul>"
                     + "".join(f"<li>{html.escape(r)}</li>" for r in rules[1:]) + "</ul>")
         self.explain_all.setHtml(out)
+
+
+class PanelActions:
+    """The editor's side of the panel (a mixin of :class:`ui.editor.EditorWidget`, which provides
+    ``session``, ``model``, ``view``, ``panel``, ``_run`` and ``push``): findings, fixes, 计分说明."""
+
+    # ------------------------------------------------------------ one-click fixes
+    def apply_fix(self, finding) -> None:
+        """A finding's fix (“改为 108.21%”) as one undoable, saved edit."""
+        self.view.commit_open_editor()
+        label, fix = fix_of(finding)
+        if not fix:
+            return
+        step = self._run(self.session.apply_fix, fix, label)
+        if step:
+            self.push(step)
+            self.select_changed(step)
+
+    def refresh_findings(self) -> None:
+        self.panel.show_findings(self.session.scores.findings, readonly=self.model.readonly)
+        self.refresh_explanations()
+
+    # ------------------------------------------------------------ 计分说明
+    def explain_current(self) -> None:
+        """The selected score cell's rule, in the 计分说明 tab (shown when a score is selected)."""
+        cell = self.model.cell(self.view.currentIndex())
+        text = self.model.explanation(cell)
+        if not text:
+            return
+        key = self.model.explanation_key(cell)
+        self.panel.show_explanation(self._explain_name(key), text)
+        if not getattr(self, "_keep_tab", False):
+            self.panel.setCurrentIndex(1)
+
+    def _explain_name(self, key: str) -> str:
+        if key == "execution":
+            return "预算执行率得分"
+        if key == "total":
+            return "总分"
+        m = _IND_RE.match(key + ".")
+        if m:
+            gi, ii = int(m.group(1)), int(m.group(2))
+            name = str(self.session.form.get(f"{key}.name") or "").strip()
+            goal = f"目标{gi + 1} " if len(self.session.form.goals) > 1 else ""
+            return f"{goal}第{ii + 1}行指标" + (f"“{name}”" if name else "")
+        return key
+
+    def refresh_explanations(self) -> None:
+        ex = self.session.explanations()
+        links = {"execution": "funds.total.score", "total": "total"}
+        lines = [(links.get(k, k + ".score"), self._explain_name(k), v) for k, v in ex.items()]
+        rules = []
+        if ex:
+            from core.explain import profile_rules
+            rules = profile_rules(self.session.scores.profile)
+        self.panel.show_all_explanations(lines, rules)
+        cell = self.model.cell(self.view.currentIndex())
+        text = self.model.explanation(cell)
+        if text:
+            self.panel.show_explanation(self._explain_name(self.model.explanation_key(cell)), text)
+
+    def go_to_finding(self, item: QListWidgetItem) -> None:
+        where = item.data(Qt.ItemDataRole.UserRole)
+        if where:
+            self.go_to_path(where)
+
+    def go_to_path(self, where: str) -> None:
+        cell = self.model.sheet.locate(where) if where else None
+        if cell is None:
+            return
+        idx = self.model.index(cell.row, cell.col)
+        self._keep_tab = True                 # stay on the panel's tab the click came from
+        try:
+            self.view.setCurrentIndex(idx)
+        finally:
+            self._keep_tab = False
+        self.view.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
+        self.view.setFocus()
