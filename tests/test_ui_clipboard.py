@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QApplication
 from tests.test_ui_editor import open_editor, select, stored  # noqa: F401
 from ui import clipboard
 
-HOSTILE = ["=100%", "=cmd|' /C calc'!A0", "0012", "123456789012345678", "=0起", "+86 138", "-1e5", "1/2"]
+HOSTILE = ["=100%", "=cmd|' /C calc'!A0", "0012", "123456789012345678", "=0起", "+86 138", "-1e5", "1/2",
+           "1930.50", "-0", "123456789012", "1,930.54", " 12"]
 
 # What Excel 2016 puts on the clipboard as "HTML Format" for a 3 × 3 range (abridged: the real
 # one has more style rules), with a merged cell, an in-cell line break, a number and a percent.
@@ -63,7 +64,8 @@ def test_every_text_cell_is_marked_as_text_for_excel():
 
 
 def test_html_round_trip_keeps_formula_like_text():
-    rows = [HOSTILE, ["a\tb", " 两个  空格 ", "行一\n行二", "x\r\ny", "<b>&amp;</b>", "", "'", '"q"']]
+    other = ["a\tb", " 两个  空格 ", "行一\n行二", "x\r\ny", "<b>&amp;</b>", "", "'", '"q"']
+    rows = [HOSTILE, other + ["x"] * (len(HOSTILE) - len(other))]
     assert clipboard.parse_html_table(clipboard.to_html(rows)) == rows
 
 

@@ -24,15 +24,16 @@ MAX_ROWS = 5_000
 MAX_COLS = 200
 
 GENERATOR = "<meta name=Generator content=ziping>"   # our own table: a no-break space is the clerk's
-_PLAIN_NUMBER = re.compile(r"^-?(?:0|[1-9]\d{0,11})(?:\.\d{1,4})?$")
+_PLAIN_NUMBER = re.compile(r"^(?!-0$)-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$")
 
 
 # ---------------------------------------------------------------- writing
 
 def keeps_as_number(value: str) -> bool:
-    """A value Excel may take as a number without changing it: a plain decimal of at most 12
-    integer digits, no leading zero, no sign other than minus, no formula."""
-    return bool(_PLAIN_NUMBER.match(value))
+    """A value Excel shows exactly as written when it takes it as a number (General format): a
+    plain decimal of at most 11 characters, no leading zero, no trailing zero after the point, no
+    sign other than minus.  Anything else (0012, 1930.50, long numbers, =…) is pasted as text."""
+    return len(value) <= 11 and bool(_PLAIN_NUMBER.match(value))
 
 
 def _keep_spaces(line: str) -> str:
