@@ -101,6 +101,7 @@ class EditorWidget(PanelActions, RowActions, QWidget):
         self.findings_title = self.panel.title
         self.panel.go_to.connect(self.go_to_path)
         self.panel.fix_requested.connect(self.apply_fix)
+        self.panel.currentChanged.connect(lambda i: i == 1 and self.show_every_explanation())
         self._findings_timer = QTimer(self)
         self._findings_timer.setSingleShot(True)
         self._findings_timer.setInterval(200)

@@ -186,6 +186,20 @@ class PanelActions:
         return key
 
     def refresh_explanations(self) -> None:
+        cell = self.model.cell(self.view.currentIndex())
+        text = self.model.explanation(cell)
+        if text:
+            self.panel.show_explanation(self._explain_name(self.model.explanation_key(cell)), text)
+        # The list of every score is written only while its tab is shown (a long form's list
+        # takes a while); otherwise when the tab is next opened.
+        self._explanations_stale = True
+        if self.panel.currentIndex() == 1:
+            self.show_every_explanation()
+
+    def show_every_explanation(self) -> None:
+        if not getattr(self, "_explanations_stale", True):
+            return
+        self._explanations_stale = False
         ex = self.session.explanations()
         links = {"execution": "funds.total.score", "total": "total"}
         lines = [(links.get(k, k + ".score"), self._explain_name(k), v) for k, v in ex.items()]
@@ -194,10 +208,6 @@ class PanelActions:
             from core.explain import profile_rules
             rules = profile_rules(self.session.scores.profile)
         self.panel.show_all_explanations(lines, rules)
-        cell = self.model.cell(self.view.currentIndex())
-        text = self.model.explanation(cell)
-        if text:
-            self.panel.show_explanation(self._explain_name(self.model.explanation_key(cell)), text)
 
     def go_to_finding(self, item: QListWidgetItem) -> None:
         where = item.data(Qt.ItemDataRole.UserRole)
