@@ -20,10 +20,11 @@ _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七":
               "十一": 11, "十二": 12, "1": 1, "2": 2, "3": 3, "4": 4}
 _CN_NUM = "(十[一二]|[一二三四五六七八九十]|\\d{1,2})"
 
-_LEADING = ("不晚于", "不迟于", "最迟于", "最迟", "截至", "截止到", "截止", "在", "于", "<=", "≤", "<", "=")
-_TRAILING = ("全部完成", "前完成", "内完成", "完成", "完工", "办结", "到位", "实施")
+_LEADING = ("不晚于", "不迟于", "最迟于", "最迟", "截至", "截止到", "截止", "已于", "已在", "已经", "已", "在", "于",
+            "<=", "≤", "<", "=")
+_TRAILING = ("全部完成", "前完成", "内完成", "已完成", "完成", "完工", "办结", "到位", "实施")
 
-ON_TIME_WORDS = ("按时", "提前", "如期", "按期", "及时", "准时")
+ON_TIME_WORDS = ("按时", "提前", "如期", "按期", "及时", "准时", "按计划", "按进度")
 LATE_WORDS = ("逾期", "延期", "未按时", "未按期", "滞后", "推迟", "延迟", "超期")
 
 
@@ -83,7 +84,8 @@ def _normalize(raw: str) -> tuple[str, str | None]:
         if text.endswith(word) and len(text) > len(word):
             text = text[: -len(word)] + ("前" if word == "前完成" else "")
             break
-    text = text.replace("之前", "前").replace("以前", "前").replace("底前", "底").replace("末前", "末")
+    text = text.replace("之前", "前").replace("以前", "前").replace("底前", "底").replace("末前", "末") \
+        .replace("旬前", "旬")
     return text, op
 
 
@@ -95,7 +97,8 @@ _MONTH_RE = re.compile(rf"^(?:(\d{{4}})年)?{_CN_NUM}月份?(内)?$")
 _YEAR_END_RE = re.compile(r"^(?:(\d{4})年)?(年底|年末|年终|年内|年度内|本年内|本年度内|本年度|当年|年度|全年)$")
 _HALF_RE = re.compile(r"^(?:(\d{4})年)?(上半年|年中|下半年)(末|底)?(前)?$")
 _QUARTER_RE = re.compile(r"^(?:(\d{4})年)?第?([一二三四1-4])季度(末|底)?(前|内)?$")
-_WORDS_DEADLINE = re.compile(r"月前|月底|月末|月份?内|[日号]前|年底|年末|年内|季度|上半年|下半年|年中")
+_BAD_DATE_RE = re.compile(r"^(?:\d{1,4}年)?\d{1,3}月份?(?:\d{1,3}[日号])?(?:前|底|末|内)?$"
+                          r"|^(?:\d{1,4}年)?第?\d+季度(?:末|底)?(?:前|内)?$")
 
 
 def _month(m) -> int:
@@ -171,9 +174,8 @@ def looks_like_deadline(raw: str) -> bool:
     # A bare `9月` is a month (a deadline); `≥12月` is not a deadline.
     if _MONTH_RE.match(text) and not to_halfwidth(raw).strip().startswith((">", "≥", "不低于", "不少于")):
         return True
-    # Something dated that none of the forms above reads: `13月前`, `9月31日前`.
-    return bool(_WORDS_DEADLINE.search(text)) and bool(re.search(r"\d|[一二三四五六七八九十]", text)) \
-        and not re.search(r"个月|天|日内|工作日|小时", text)
+    # A date none of the forms above reads (`13月前`, `9月31日前`): a deadline, unreadable.
+    return bool(_BAD_DATE_RE.match(text))
 
 
 @lru_cache(maxsize=4096)

@@ -50,6 +50,24 @@ def explain(form: Form, scores: Scores | None = None) -> dict[str, str]:
     return out
 
 
+def explain_cell(form: Form, scores: Scores, key: str) -> str:
+    """The line for one cell (a tooltip): "execution"/"funds.total.score"/"funds.total.rate",
+    an indicator's path or any of its cells ("goals.0.indicators.3.score"), or "total"/"grade"."""
+    if key in ("execution", "funds.total.score", "funds.total.rate", "funds.total.weight"):
+        return execution_line(form, scores)
+    if key in ("total", "grade", "max"):
+        return total_line(scores)
+    parts = key.split(".")
+    if len(parts) >= 4 and parts[0] == "goals" and parts[2] == "indicators":
+        try:
+            ind = scores.indicator(int(parts[1]), int(parts[3]))
+        except ValueError:
+            ind = None
+        if ind is not None:
+            return indicator_line(form, scores, ind)
+    return ""
+
+
 def explain_lines(form: Form, scores: Scores | None = None) -> list[str]:
     """The explanation as printed lines, each named: "【预算执行率】执行率 108.21% …"."""
     lines = explain(form, scores)
@@ -99,8 +117,10 @@ def execution_line(form: Form, s: Scores) -> str:
     if rate <= 1:
         return f"执行率 {shown}，{w} × {shown} = {score}（{formula}）"
     if prof.exec_rule == "hunan":
-        return (f"执行率 {shown} 超过 100%，湖南方案：{w} × (2 − {rate.quantize(Decimal('0.0001'))})"
-                f" = {score}（{formula}）")
+        r4 = rate.quantize(Decimal("0.0001"))
+        if rate >= 2:
+            return f"执行率 {shown} 超过 100%，湖南方案：{w} × (2 − {r4}) 小于 0，得 {score}（{formula}）"
+        return f"执行率 {shown} 超过 100%，湖南方案：{w} × (2 − {r4}) = {score}（{formula}）"
     return f"执行率 {shown} 超过 100%，按 100% 计：{w} × 100% = {score}（{formula}）"
 
 
@@ -127,24 +147,25 @@ def _rule(ind: IndicatorScore, prof: Profile) -> str:
         full = min(r2(rule_score(ind.kind, a, b, w, prof.reverse)), w)
         res = f"{fmt2(full)}，偏离（实际超出目标较多）扣 {num(ind.penalty)} 分，得 {fmt2(ind.computed)}"
     bb = max(b, ZERO)
+    shown_b = _value(b, unit) if b >= 0 else f"{_value(b, unit)}（负数按 0 计）"
     if ind.kind == EQUAL_ZERO:
         if bb <= 0:
-            return f"{name}：实际 {_value(b, unit)} ≤ 0，得满分 {res}"
-        return f"{name}：实际 {_value(b, unit)} 大于 0，得 {res}"
+            return f"{name}：实际 {shown_b} ≤ 0，得满分 {res}"
+        return f"{name}：实际 {shown_b} 大于 0，得 {res}"
     if ind.kind in (POSITIVE, EQUAL):
         label = name if ind.kind == POSITIVE else f"{name}（按正向计）"
         if bb >= a or a <= 0:
-            return f"{label}：实际 {_value(b, unit)} ≥ 目标 {_value(a, unit)}，得满分 {res}"
+            return f"{label}：实际 {shown_b} ≥ 目标 {_value(a, unit)}，得满分 {res}"
         return f"{label}：{ws} × {_value(bb, unit)} ÷ {_value(a, unit)} = {res}"
     if ind.kind == REVERSE:
         if bb <= a:
-            return f"{name}：实际 {_value(b, unit)} ≤ 目标 {_value(a, unit)}，得满分 {res}"
+            return f"{name}：实际 {shown_b} ≤ 目标 {_value(a, unit)}，得满分 {res}"
         if prof.reverse == "ratio":
             if a <= 0:
                 return f"{name}（比值法）：目标 {_value(a, unit)} 不大于 0，实际超过目标，得 {res}"
             return f"{name}（比值法）：{ws} × {_value(a, unit)} ÷ {_value(bb, unit)} = {res}"
         if bb >= 2 * a:
-            return f"{name}：实际 {_value(b, unit)} 达到目标 {_value(a, unit)} 的 2 倍，得 {res}"
+            return f"{name}：实际 {shown_b} 达到目标 {_value(a, unit)} 的 2 倍，得 {res}"
         return f"{name}：{ws} × (2 − {_value(bb, unit)} ÷ {_value(a, unit)}) = {res}"
     return f"{name}：{res}"
 
@@ -204,8 +225,8 @@ def deadline_line(ind: IndicatorScore) -> str:
 
 
 def _why_no_score(form: Form, s: Scores, ind: IndicatorScore) -> str:
-    for f in s.findings:
-        if f.where.startswith(ind.path + ".") and f.where.rsplit(".", 1)[-1] in ("actual", "target", "weight"):
+    for cell in ("target", "actual", "weight"):
+        for f in s.findings_at(f"{ind.path}.{cell}"):
             return f.message
     return "实际完成值未填或无法识别"
 

@@ -242,8 +242,8 @@ def _deadline(res: IndicatorScore, due: deadlines.Due, ind: dict, path: str, w: 
     res.kind = QUALITATIVE
     if verdict is False:
         res.late = True
-        s.add("warning", f"{path}.actual",
-              f"逾期完成（期限 {due.label}，完成 {res.done}）：本行按定性指标评价，请选择评价档次并填写偏差原因", "late")
+        todo = "本行按定性指标评价，请选择评价档次并填写偏差原因" if prof.scored else "请填写偏差原因"
+        s.add("warning", f"{path}.actual", f"逾期完成（期限 {due.label}，完成 {res.done}）：{todo}", "late")
     else:
         why = done.error or f"无法判断“{raw}”是否在期限 {due.label} 前完成，请写明完成日期"
         s.add("error", f"{path}.actual", f"{why}；本行按定性指标处理", "actual")

@@ -132,7 +132,13 @@ class Scores:
         return finding
 
     def findings_at(self, where: str) -> list[Finding]:
-        return [f for f in self.findings if f.where == where]
+        index = self.__dict__.get("_by_where")
+        if index is None or self.__dict__.get("_by_where_n") != len(self.findings):
+            index = {}
+            for f in self.findings:
+                index.setdefault(f.where, []).append(f)
+            self.__dict__["_by_where"], self.__dict__["_by_where_n"] = index, len(self.findings)
+        return list(index.get(where, ()))
 
     def to_json(self) -> dict:
         scored = self.profile.scored

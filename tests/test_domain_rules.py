@@ -260,6 +260,7 @@ def test_an_empty_form_has_no_total_and_no_grade():
 # ------------------------------------------------------------------ hypothesis: new phrasings
 
 MONTHS = st.integers(1, 12)
+DATE_CHARS = "0123456789月日号前底末年内季度第一二三四九十上下半中旬≤<=-/.按时逾期完成"
 
 
 @settings(max_examples=300, deadline=None)
@@ -289,3 +290,24 @@ def test_bare_numbers_against_percent_targets(b, target):
         assert ind.b == b
     else:
         assert ind.computed is None and "bare-percent" in codes(s, "goals.0.indicators.0.actual")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=20), st.text(alphabet=DATE_CHARS, max_size=12)),
+       st.one_of(st.text(max_size=20), st.text(alphabet=DATE_CHARS, max_size=12)), st.integers(1, 9999))
+def test_deadline_reader_never_raises(target, actual, year):
+    due = deadlines.parse_due(target, year)
+    done = deadlines.parse_done(actual, year)
+    if due is not None:
+        assert deadlines.judge(due, done) in (True, False, None)
+
+
+@pytest.mark.parametrize("actual, on_time", [("已于8月完成", True), ("8月已完成", True), ("8月底已完成", True),
+                                             ("按计划完成", True), ("9月完成", False), ("未按时完成", False)])
+def test_completions_as_clerks_write_them(actual, on_time):
+    assert deadlines.judge(deadlines.parse_due("9月前", 2022), deadlines.parse_done(actual, 2022)) is on_time
+
+
+@pytest.mark.parametrize("target", ["年内完成3次培训", "按时完成", "同比上升10%"])
+def test_sentences_that_mention_a_time_stay_what_they_were(target):
+    assert deadlines.parse_due(target, 2022) is None

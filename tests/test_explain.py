@@ -62,6 +62,13 @@ def test_execution_cap_and_total_lines():
     assert explain(over)["execution"].startswith("执行率 120.00% 超过 100%，按 100% 计：10 × 100% = 10.00")
 
 
+def test_hunan_execution_lines():
+    f = central_form([], budget="100", executed="95", profile="hunan", template="hunan-dept")
+    assert explain(f)["execution"] == "执行率 95.00%，10 × 95.00% = 9.50（执行率 = (95 − 0) ÷ 100）"
+    f = central_form([], budget="100", executed="250", profile="hunan", template="hunan-dept")
+    assert explain(f)["execution"].startswith("执行率 250.00% 超过 100%，湖南方案：10 × (2 − 2.5000) 小于 0，得 0.00")
+
+
 def test_deviation_penalty_and_cap_by_rate_are_said():
     prof = get_profile("central").with_options(deviation_penalty={"over": "0.3", "points": "2"},
                                                cap_by_rate=[["0.5", "59"], ["0.6", "69"], ["0.7", "79"], ["0.8", "89"]])
@@ -145,3 +152,14 @@ def test_every_generated_form_gets_one_line_per_score(f):
         text = lines[ind.path]
         if s.profile.scored and ind.computed is not None and not ind.overridden:
             assert text.endswith(f"{ind.computed:.2f}"), text     # the line ends in the score it explains
+
+
+def test_explain_cell_for_a_tooltip():
+    from core.explain import explain_cell
+    form = sample(SEED004)
+    s = evaluate(form)
+    lines = explain(form, s)
+    assert explain_cell(form, s, "funds.total.score") == lines["execution"]
+    assert explain_cell(form, s, "goals.0.indicators.6.score") == lines["goals.0.indicators.6"]
+    assert explain_cell(form, s, "total") == lines["total"]
+    assert explain_cell(form, s, "header.单位名称") == ""
