@@ -241,3 +241,12 @@ def test_a_printed_value_that_differs_is_marked_in_its_cell(editor):
     QApplication.processEvents()
     assert ew.session.form.get("funds.total.rate") == "108.21%"
     assert not corner_is_marked()
+
+
+@pytest.mark.parametrize("typed", ["/", "—"])
+def test_a_printed_rate_that_reads_as_nothing_is_a_finding(editor, typed):
+    ew, fid, store = editor
+    type_over(ew, "funds.total.rate", typed)
+    assert stored(store, fid, "funds.total.rate") == typed
+    assert findings_at(ew, "funds.total.rate")
+    assert text(ew, "funds.total.rate") == "108.21%"
