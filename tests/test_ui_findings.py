@@ -250,3 +250,16 @@ def test_a_printed_rate_that_reads_as_nothing_is_a_finding(editor, typed):
     assert stored(store, fid, "funds.total.rate") == typed
     assert findings_at(ew, "funds.total.rate")
     assert text(ew, "funds.total.rate") == "108.21%"
+
+
+def test_the_findings_tab_comes_back_after_a_score(editor):
+    ew, _fid, _store = editor
+    ew.panel.setCurrentIndex(0)
+    select(ew, "funds.total.score")
+    assert ew.panel.currentIndex() == 1                 # shown by selecting a score
+    select(ew, "funds.total.score")
+    select(ew, "header.填报人")
+    assert ew.panel.currentIndex() == 0                 # and 检查结果 is back for an input cell
+    ew.panel.setCurrentIndex(1)                         # chosen by the clerk: it stays
+    select(ew, "funds.total.executed")
+    assert ew.panel.currentIndex() == 1

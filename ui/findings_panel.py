@@ -162,15 +162,21 @@ class PanelActions:
 
     # ------------------------------------------------------------ 计分说明
     def explain_current(self) -> None:
-        """The selected score cell's rule, in the 计分说明 tab (shown when a score is selected)."""
+        """The selected score cell's rule, in the 计分说明 tab: shown when a score is selected, and
+        检查结果 comes back when a cell without a score is selected after that."""
         cell = self.model.cell(self.view.currentIndex())
         text = self.model.explanation(cell)
+        keep = getattr(self, "_keep_tab", False)
         if not text:
+            if getattr(self, "_auto_tab", False) and not keep and self.panel.currentIndex() == 1:
+                self._auto_tab = False
+                self.panel.setCurrentIndex(0)
             return
         key = self.model.explanation_key(cell)
         self.panel.show_explanation(self._explain_name(key), text)
-        if not getattr(self, "_keep_tab", False):
+        if not keep and self.panel.currentIndex() != 1:
             self.panel.setCurrentIndex(1)
+            self._auto_tab = True
 
     def _explain_name(self, key: str) -> str:
         if key == "execution":
