@@ -58,6 +58,7 @@ def test_every_text_cell_is_marked_as_text_for_excel():
     assert len(cells) == len(HOSTILE) + 4
     for raw, td in zip(HOSTILE, cells):
         assert "mso-number-format:\"\\@\"" in td, td          # text: Excel and WPS keep it as typed
+        assert 'sdnum="2052;0;@"' in td                        # …and LibreOffice Calc too
     for td in cells[len(HOSTILE):]:
         assert "x:num" in td and "mso-number-format" not in td   # plain amounts stay numbers
     assert "<script" not in html.lower()

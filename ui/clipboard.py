@@ -3,9 +3,10 @@
 Copying puts two flavours on the clipboard:
 
 * text — Excel's tab-separated text (:func:`core.session.to_tsv`), for plain editors;
-* HTML — a table whose cells are formatted as text (``mso-number-format:"\\@"``), so Excel and
-  WPS paste ``=100%``, ``=cmd|' /C calc'!A0``, ``0012`` and long numbers as the text they are,
-  never as a formula or a rounded number.  Short plain numbers (amounts) stay numbers.
+* HTML — a table whose cells are formatted as text (``mso-number-format:"\\@"`` for Excel and WPS,
+  ``sdnum="…;@"`` for LibreOffice Calc), so ``=100%``, ``=cmd|' /C calc'!A0``, ``0012`` and long
+  numbers paste as the text they are, never as a formula or a rounded number.  Plain numbers
+  that Excel shows exactly as written (amounts) stay numbers.
 
 Pasting prefers an HTML table (what Excel and WPS put on the clipboard, with merged cells), read
 with :mod:`html.parser` — nothing is fetched, scripts and styles are skipped, the size is
@@ -46,7 +47,7 @@ def _td(value: str) -> str:
     text = "<br style='mso-data-placement:same-cell'>".join(_keep_spaces(line) for line in text.split("\n"))
     if value and keeps_as_number(value):
         return f"<td x:num=\"{value}\">{text}</td>"
-    return f"<td class=xtext style='mso-number-format:\"\\@\"'>{text}</td>"
+    return f"<td class=xtext sdnum=\"2052;0;@\" style='mso-number-format:\"\\@\"'>{text}</td>"
 
 
 def to_html(rows: list[list[str]]) -> str:
