@@ -180,3 +180,10 @@ def test_paste_from_excel_html_and_from_tsv(editor):
     QTest.keyClick(ew.view, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
     assert stored(store, fid, "goals.0.indicators.5.target") == "≥90%"
     assert stored(store, fid, "goals.0.indicators.5.actual") == "88%"
+
+
+def test_a_bare_fragment_of_rows_is_read_too():
+    """Some programs hand over only the fragment between the StartFragment markers."""
+    frag = "<!--StartFragment--><tr><td>≥95%</td><td>0012</td></tr><tr><td>a</td><td>b</td></tr><!--EndFragment-->"
+    assert clipboard.parse_html_table(frag) == [["≥95%", "0012"], ["a", "b"]]
+    assert clipboard.parse_html_table("<table><tr><td>x</td></tr>") == [["x"]]      # no </table>

@@ -90,6 +90,7 @@ class _TableReader(HTMLParser):
         self._carry: dict[int, int] = {}    # column -> rows still covered by a rowspan above
         self.too_big = False
         self.ours = False            # written by this program (to_html)
+        self._seen_table = False
 
     def handle_starttag(self, tag, attrs):
         if self._done:
@@ -103,7 +104,10 @@ class _TableReader(HTMLParser):
             return
         if tag == "table":
             self._depth += 1
+            self._seen_table = True
             return
+        if self._depth == 0 and not self._seen_table and tag in ("tr", "td", "th"):
+            self._depth = 1          # rows of a fragment without its <table> tag (a bare fragment)
         if self._depth != 1:
             return
         if tag == "tr":
@@ -158,6 +162,12 @@ class _TableReader(HTMLParser):
         if self._cell is not None and not self._skip and self._depth == 1 and not self._done:
             # White space written as a reference is the clerk's own: kept through the collapsing.
             self._cell.append("".join(_KEEP + ch if ch in " \t\r\n\f" else ch for ch in text))
+
+    def finish(self) -> None:
+        """The end of the text: a table or fragment without its closing tags ends here."""
+        if not self._done:
+            self._end_row()
+            self._done = True
 
     # -- grid
     def _end_cell(self):
@@ -228,6 +238,7 @@ def parse_html_table(text: str) -> list[list[str]] | None:
     try:
         reader.feed(text)
         reader.close()
+        reader.finish()
     except Exception:       # noqa: BLE001 - a malformed fragment falls back to the text flavour
         return None
     if reader.too_big:
