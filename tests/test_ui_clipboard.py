@@ -65,12 +65,12 @@ def test_every_text_cell_is_marked_as_text_for_excel():
 
 
 def test_html_round_trip_keeps_formula_like_text():
-    other = ["a\tb", " 两个  空格 ", "行一\n行二", "x\r\ny", "<b>&amp;</b>", "", "'", '"q"']
+    other = ["a\tb", " 两个  空格 ", "行一\n行二", "x\r\ny", "<b>&amp;</b>", "", "'", '"q"', "\ue000 \ue100", "\xa0"]
     rows = [HOSTILE, other + ["x"] * (len(HOSTILE) - len(other))]
     assert clipboard.parse_html_table(clipboard.to_html(rows)) == rows
 
 
-cell_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\ue000"), max_size=12)
+cell_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
 
 
 @given(st.lists(st.lists(cell_text, min_size=3, max_size=3), min_size=1, max_size=4))

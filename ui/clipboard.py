@@ -121,12 +121,12 @@ class _TableReader(HTMLParser):
             self._span = (_int(a.get("rowspan")), _int(a.get("colspan")))
             self._cell = []
         elif tag == "br" and self._cell is not None:
-            self._cell.append(_KEEP + "\n")
+            self._cell.append(("\n", False))
 
     def handle_startendtag(self, tag, attrs):
         if tag == "br":
             if self._cell is not None and not self._done and self._depth == 1:
-                self._cell.append(_KEEP + "\n")
+                self._cell.append(("\n", False))
         else:
             self.handle_starttag(tag, attrs)
 
@@ -151,7 +151,7 @@ class _TableReader(HTMLParser):
 
     def handle_data(self, data):
         if self._cell is not None and not self._skip and self._depth == 1 and not self._done:
-            self._cell.append(data)
+            self._cell.append((data, True))
 
     def handle_entityref(self, name):
         self.handle_charref(None, html.unescape(f"&{name};"))
@@ -161,7 +161,7 @@ class _TableReader(HTMLParser):
             text = html.unescape(f"&#{name};")
         if self._cell is not None and not self._skip and self._depth == 1 and not self._done:
             # White space written as a reference is the clerk's own: kept through the collapsing.
-            self._cell.append("".join(_KEEP + ch if ch in " \t\r\n\f" else ch for ch in text))
+            self._cell.append((text, False))
 
     def finish(self) -> None:
         """The end of the text: a table or fragment without its closing tags ends here."""
@@ -173,7 +173,7 @@ class _TableReader(HTMLParser):
     def _end_cell(self):
         if self._cell is None:
             return
-        text = _cell_text("".join(self._cell), nbsp_is_space=not self.ours)
+        text = _cell_text(self._cell, nbsp_is_space=not self.ours)
         self._cell = None
         row = self._row
         self._skip_carried(row)
@@ -214,19 +214,40 @@ def _int(v) -> int:
 
 
 _WS = re.compile(r"[ \t\r\n\f]+")
-_KEEP = "\ue000"        # marks a white-space character that HTML must not collapse
-_KEPT = re.compile("\ue000(.)", re.S)
 
 
-def _cell_text(raw: str, nbsp_is_space: bool = True) -> str:
-    """HTML white space rules: runs of spaces and source line breaks are one space and the ends
-    are trimmed; a <br> is a line break and a space or tab written as a reference is kept; a
-    non-breaking space is how Excel and WPS write a space the clerk typed (in our own tables it is
-    the clerk's no-break space)."""
-    protected = _KEPT.sub(lambda m: chr(0xE100 + ord(m.group(1))), raw)
-    text = _WS.sub(" ", protected).strip(" ")
-    text = re.sub(" ?\ue10a ?", "\ue10a", text)          # no collapsed space around a line break
-    text = re.sub("[\ue100-\ue1ff]", lambda m: chr(ord(m.group()) - 0xE100), text)
+def _cell_text(pieces: list[tuple[str, bool]], nbsp_is_space: bool = True) -> str:
+    """A cell's text by HTML's white-space rules.  ``pieces`` are (text, collapsible): the source
+    text collapses (runs of spaces and line breaks are one space; such spaces are dropped at the
+    ends and around a line break), while a <br> and white space written as a character reference
+    are kept as they are.  A no-break space is how Excel and WPS write a space the clerk typed (in
+    our own tables it is the clerk's no-break space)."""
+    chars: list[tuple[str, bool]] = []          # (character, is a collapsed space)
+    run: list[str] = []
+
+    def flush():
+        if run:
+            text = _WS.sub(" ", "".join(run))
+            chars.extend((ch, ch == " ") for ch in text)
+            run.clear()
+    for text, collapsible in pieces:
+        if collapsible:
+            run.append(text)
+        else:
+            flush()
+            chars.extend((ch, False) for ch in text)
+    flush()
+    out = []
+    n = len(chars)
+    for i, (ch, soft) in enumerate(chars):
+        if soft:
+            before = chars[i - 1] if i > 0 else None
+            after = chars[i + 1] if i + 1 < n else None
+            if (before is None or after is None or before == ("\n", False) or after == ("\n", False)
+                    or (before[1] and before[0] == " ")):
+                continue
+        out.append(ch)
+    text = "".join(out)
     return text.replace("\u00a0", " ") if nbsp_is_space else text
 
 
