@@ -356,13 +356,19 @@ class EditSession(LivePreview, RowEdits):
         cached = getattr(self, "_explained", None)
         if cached is not None and cached[0] is self.scores:
             return cached[1]
-        try:
-            from .explain import explain
-        except ImportError:             # an older core without explanations
-            return {}
+        from .explain import explain
         out = explain(self.form, self.scores)
         self._explained = (self.scores, out)
         return out
+
+    def explanation(self, key: str) -> str:
+        """The line explaining one score ("execution", an indicator's path or "total"): from the
+        whole form's explanation when it is at hand, else for that score alone (a tooltip)."""
+        cached = getattr(self, "_explained", None)
+        if cached is not None and cached[0] is self.scores:
+            return cached[1].get(key, "")
+        from .explain import explain_cell
+        return explain_cell(self.form, self.scores, key)
 
     @property
     def blank(self) -> bool:

@@ -222,7 +222,7 @@ class SheetModel(QAbstractTableModel):
 
     def explanation(self, c: sh.Cell | None) -> str:
         k = self.explanation_key(c)
-        return self.session.explanations().get(k, "") if k else ""
+        return self.session.explanation(k) if k else ""
 
     # ------------------------------------------------------------ look of a cell
     def background(self, c: sh.Cell) -> QBrush:
