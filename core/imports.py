@@ -290,13 +290,15 @@ def _norm(text) -> str:
 
 def _apply_visible_edits(form: Form, ws, path: Path) -> None:
     """Apply every input cell the clerk changed in Excel on top of the embedded form."""
-    from .export.xlsx import cell_output
+    from .export.xlsx import cell_output, row_starts
     from .sheet import EDITABLE_ROLES, HEADER, LABEL, build_sheet, edit_cell
 
     sheet = build_sheet(form)
-    grid = _read_grid(ws, nrows=sheet.nrows, ncols=sheet.ncols)
+    starts = row_starts(ws.parent, sheet.nrows)     # a tall row may span several workbook rows
+    grid = _read_grid(ws, nrows=starts[-1], ncols=sheet.ncols)
 
     def at(r: int, c: int):
+        r = starts[r] if r < len(starts) else r
         if r < len(grid) and c < len(grid[r]):
             return grid[r][c]
         return (None, None)
