@@ -76,16 +76,14 @@ def bench_typing(app, n: int) -> tuple[float, float, float, int]:
         ew.resize(1500, 950)
         ew.show()
         ew.activateWindow()
-        for _ in range(5):
-            app.processEvents()
+        QTest.qWait(300)               # the columns fit the window (a timer) before anything is measured
         key = f"goals.0.indicators.{n - 1}.actual"
         total_cell = ew.session.sheet.cell_for("total")
         total_idx = ew.model.index(total_cell.row, total_cell.col)
         ew.view.scrollTo(total_idx)
         ed = ew.open_editor(key)
         ew.view.scrollTo(total_idx)
-        for _ in range(5):
-            app.processEvents()
+        QTest.qWait(100)
         assert ed is not None and ew.view.visualRect(total_idx).intersects(ew.view.viewport().rect())
 
         painted = {"total": False}
