@@ -184,7 +184,10 @@ class LivePreview:
                 return compute(self.form)
             pos = s.indicators.index(old)
             ind = self.form.goals[gi]["indicators"][ii]
-            s.indicators[pos] = ind_fn(gi, ii, ind, old.level1, s.profile, s, self.form.year)
+            try:
+                s.indicators[pos] = ind_fn(gi, ii, ind, old.level1, s.profile, s, self.form.year)
+            except TypeError:           # scoring's internals changed shape: score in full (slower, right)
+                return compute(self.form)
         if s.profile.scored:
             tot_fn(s.profile, s)
         self.last_quick = True
