@@ -1,8 +1,9 @@
 """Benchmark the editor's live path and the form list (offscreen).
 
-1. A 200-indicator central-project form in the editor: the time from a key sent to the open line
-   editor to the total cell repainted with its new value (textEdited -> re-score -> dataChanged of
-   the changed cells -> the event loop paints them), over 60 keystrokes.  Goal: < 16 ms.
+1. A central-project form of 200 and of 1,000 indicators in the editor: the time from a key sent
+   to the open line editor to the total cell repainted with its new value (textChanged -> re-score
+   -> dataChanged of the changed cells -> the event loop paints them), over 60 keystrokes.
+   Goal: median < 16 ms at both sizes.
 2. Listing 10,000 forms: from opening the store to the main window's list model populated.
    Goal: < 200 ms.
 
@@ -39,7 +40,7 @@ from ui.editor import EditorWidget  # noqa: E402
 from ui.list_model import FormListModel  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-N_INDICATORS = 200
+SIZES = (200, 1000)
 KEYSTROKES = 60
 N_FORMS = 10_000
 
@@ -48,11 +49,11 @@ LEVELS = [("产出指标", "数量指标"), ("产出指标", "质量指标"), ("
           ("满意度指标", "服务对象满意度指标")]
 
 
-def big_form():
+def big_form(n: int):
     form = load(ROOT / "resources" / "samples" / "central-project-example-2022.json")
     inds = []
-    for i in range(N_INDICATORS):
-        l1, l2 = LEVELS[i * len(LEVELS) // N_INDICATORS]
+    for i in range(n):
+        l1, l2 = LEVELS[i * len(LEVELS) // n]
         kind = i % 4
         target, actual = [("≥100次", "95次"), ("≤30天", "28天"), ("≥95%", "97%"), ("同比上升", "同比上升")][kind]
         inds.append({"level1": l1, "level2": l2, "name": f"三级指标{i + 1}", "target": target, "actual": actual,
@@ -63,8 +64,8 @@ def big_form():
     return form
 
 
-def bench_typing(app) -> tuple[float, float, int]:
-    form = big_form()
+def bench_typing(app, n: int) -> tuple[float, float, float, int]:
+    form = big_form(n)
     t0 = time.perf_counter()
     s = evaluate(form)
     score_ms = (time.perf_counter() - t0) * 1000
@@ -75,16 +76,14 @@ def bench_typing(app) -> tuple[float, float, int]:
         ew.resize(1500, 950)
         ew.show()
         ew.activateWindow()
-        for _ in range(5):
-            app.processEvents()
-        key = f"goals.0.indicators.{N_INDICATORS - 1}.actual"
+        QTest.qWait(300)               # the columns fit the window (a timer) before anything is measured
+        key = f"goals.0.indicators.{n - 1}.actual"
         total_cell = ew.session.sheet.cell_for("total")
         total_idx = ew.model.index(total_cell.row, total_cell.col)
         ew.view.scrollTo(total_idx)
         ed = ew.open_editor(key)
         ew.view.scrollTo(total_idx)
-        for _ in range(5):
-            app.processEvents()
+        QTest.qWait(100)
         assert ed is not None and ew.view.visualRect(total_idx).intersects(ew.view.viewport().rect())
 
         painted = {"total": False}
@@ -144,14 +143,17 @@ def bench_list(app) -> tuple[float, float]:
 
 def main() -> int:
     app = make_app("bench")
-    med, p90, score_ms, distinct = bench_typing(app)
-    print(f"keystroke to repainted total: median {med:.1f} ms (p90 {p90:.1f} ms, {KEYSTROKES} keystrokes, "
-          f"{N_INDICATORS} indicators; evaluate() alone {score_ms:.1f} ms; {distinct} distinct totals)")
+    medians = []
+    for n in SIZES:
+        med, p90, score_ms, distinct = bench_typing(app, n)
+        medians.append(med)
+        print(f"{n} indicators: keystroke to repainted total: median {med:.1f} ms (p90 {p90:.1f} ms, "
+              f"{KEYSTROKES} keystrokes; evaluate() alone {score_ms:.1f} ms; {distinct} distinct totals)")
     lst, create_s = bench_list(app)
     print(f"list {N_FORMS:,} forms (open store + list model populated): median {lst:.1f} ms "
           f"(store filled in {create_s:.1f} s)")
-    ok = med < 16 and lst < 200
-    print("goals (< 16 ms, < 200 ms):", "met" if ok else "NOT met")
+    ok = all(m < 16 for m in medians) and lst < 200
+    print("goals (< 16 ms at 200 and at 1,000 indicators, < 200 ms):", "met" if ok else "NOT met")
     return 0
 
 

@@ -232,7 +232,7 @@ def _printed(form: Form, prof: Profile, s: Scores) -> None:
     typed = form.total_row.get("rate")
     if typed and s.rate is not None:
         value, err = reader.parse_percent(typed)
-        if err:
+        if err or value is None:                 # "/", "—": nothing a rate can be read from
             s.add("error", "funds.total.rate", f"表中填写的执行率“{typed}”不是有效的百分比", "printed-rate")
         elif r2(value) != s.rate:
             s.add("error", "funds.total.rate",
@@ -243,13 +243,13 @@ def _printed(form: Form, prof: Profile, s: Scores) -> None:
         computed = s.source_rates[i] if i < len(s.source_rates) else None
         if typed and computed is not None:
             value, err = reader.parse_percent(typed)
-            if err or r2(value) != computed:
+            if err or value is None or r2(value) != computed:
                 s.add("error", f"funds.sources.{i}.rate",
                       f"表中填写的执行率 {typed} 与算出的 {fmt2(computed)}% 不一致", "printed-rate",
                       f"改为 {fmt2(computed)}%", ((f"funds.sources.{i}.rate", f"{fmt2(computed)}%"),))
     typed_total = form.data.get("total")
     if prof.scored and isinstance(typed_total, str) and typed_total.strip() and s.total is not None:
         value, err = reader.parse_amount(typed_total)
-        if err or r2(value) != s.total:
+        if err or value is None or r2(value) != s.total:
             s.add("error", "total", f"表中填写的总分 {typed_total} 与算出的 {fmt2(s.total)} 不一致", "printed-total",
                   f"改为 {fmt2(s.total)}", (("total", fmt2(s.total)),))

@@ -11,24 +11,27 @@ and redo are always :func:`core.sheet.undo_changes` / :func:`core.sheet.redo_cha
 Every committed edit is saved to the store before the call returns; when the save fails the
 form is put back as it was and the :class:`core.store.StoreError` is raised.
 
-Live scoring: :meth:`EditSession.preview` applies what is being typed to the form (remembering
+Live scoring (:mod:`core.live`): :meth:`EditSession.preview` applies what is being typed to the form (remembering
 the committed values), re-scores, and updates only the computed cells of the current sheet in
 place (no rebuild), returning the cells whose display changed.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import sheet as sheet_mod
-from .model import Form, new_goal, new_indicator
+from .edits import Step, _flip, _records_for
 from .evaluate import evaluate
+from .live import LivePreview
+from .model import Form
 from .scoring import Scores, fmt2
-from .sheet import COMPUTED, SCORE, Cell, Sheet, build_sheet, edit_cell, redo_changes, undo_changes
+from .session_rows import RowEdits
+from .sheet import COMPUTED, Cell, Sheet, build_sheet, edit_cell, redo_changes, undo_changes
 
-_IND_RE = re.compile(r"^goals\.(\d+)\.indicators\.(\d+)\.")
-_GOAL_RE = re.compile(r"^goals\.(\d+)\.")
+# Computed cells that also hold what a paper form printed there (执行率, 总分): the clerk may edit
+# the printed value (or clear it); the cell still shows the computed one.
+_PRINTED_RE = re.compile(r"^(funds\.total\.rate|funds\.sources\.\d+\.rate|total)$")
 
 
 # ---------------------------------------------------------------- summaries
@@ -213,30 +216,7 @@ def newest_backup(store_path) -> Path | None:
 
 # ---------------------------------------------------------------- the session
 
-@dataclass
-class Step:
-    """One undoable edit: the changes and what the store's history records for it."""
-    label: str
-    changes: list
-    records: list = field(default_factory=list)
-    focus: tuple | None = None      # (path, column) to make current afterwards
-
-
-def _records_for(changes: list) -> list[dict]:
-    return [{"path": p, "old": o, "new": n} for p, o, n in changes]
-
-
-def _flip(records: list[dict], label: str) -> list[dict]:
-    out = []
-    for r in reversed(records):
-        f = dict(r)
-        f["old"], f["new"] = r.get("new"), r.get("old")
-        f["op"] = label
-        out.append(f)
-    return out
-
-
-class EditSession:
+class EditSession(LivePreview, RowEdits):
     """A form being edited, bound to its row in the store (or to none)."""
 
     def __init__(self, form: Form, store=None, form_id: int | None = None):
@@ -298,10 +278,51 @@ class EditSession:
         keys = cell.keys or ((cell.key,) if cell.key else ())
         return [k.split("#", 1)[0] for k in keys]
 
+    def printed_path(self, cell: Cell | None) -> str | None:
+        """The form path of the printed value a computed 执行率 / 总分 cell holds, else None."""
+        if cell is None or cell.role != COMPUTED or not cell.key or not _PRINTED_RE.match(cell.key):
+            return None
+        if cell.key == "total" and not self.scores.profile.scored:
+            return None
+        return cell.key
+
+    def printed_value(self, cell: Cell | None) -> str:
+        """What the paper form printed in a computed cell ("" when nothing)."""
+        path = self.printed_path(cell)
+        raw = self.form.get_raw(path) if path else None
+        return raw if isinstance(raw, str) else ("" if raw is None else str(raw))
+
+    def can_edit(self, cell: Cell | None) -> bool:
+        return cell is not None and (cell.editable or self.printed_path(cell) is not None)
+
+    def _edit_cell(self, cell: Cell, text: str) -> list:
+        path = self.printed_path(cell)
+        if path is None:
+            return edit_cell(self.form, cell, text)
+        old = self.form.get_raw(path)
+        if (old or "") == text:
+            return []
+        self.form.set(path, text)
+        return [(path, old, text)]
+
+    def apply_fix(self, fix, label: str = "修改") -> Step | None:
+        """A finding's fix: ``((form_path, new_value), ...)`` as one saved, undoable step."""
+        self.end_preview(restore=True)
+        changes: list = []
+        for path, value in fix:
+            old = self.form.set(path, value)
+            if old != value:
+                changes.append((path, old, value))
+        if not changes:
+            return None
+        step = Step(label, changes)
+        self.commit(step)
+        return step
+
     def edit_text(self, cell: Cell, text: str) -> Step | None:
         """Commit what was typed into a cell (ends a preview).  Saved; None when nothing changed."""
         self.end_preview(restore=True)
-        changes = edit_cell(self.form, cell, text)
+        changes = self._edit_cell(cell, text)
         if not changes:
             return None
         step = Step("编辑", changes)
@@ -313,7 +334,7 @@ class EditSession:
         self.end_preview(restore=True)
         changes: list = []
         for cell, text in pairs:
-            changes.extend(edit_cell(self.form, cell, text))
+            changes.extend(self._edit_cell(cell, text))
         if not changes:
             return None
         step = Step(label, changes)
@@ -329,264 +350,50 @@ class EditSession:
         self.commit(step)
         return step
 
-    # ------------------------------------------------------------ live preview
-    def preview(self, cell: Cell, text: str) -> list[Cell]:
-        """Apply text that is still being typed; re-score; returns the cells whose display changed."""
-        if self._pending is None or self._pending[0] is not cell:
-            self.end_preview(restore=True)
-            snap = {p: self.form.get_raw(p) for p in self._cell_paths(cell)}
-            self._pending = (cell, snap)
-            self._touched = {}
-        for p, v in self._pending[1].items():
-            self.form.set(p, v)
-        edit_cell(self.form, cell, text)
-        return self.refresh_scores(self._pending[1].keys())
+    # ------------------------------------------------------------ explanations, empty form
+    def explanations(self) -> dict[str, str]:
+        """:func:`core.explain.explain` of the current scores (computed once per scoring)."""
+        cached = getattr(self, "_explained", None)
+        if cached is not None and cached[0] is self.scores:
+            return cached[1]
+        from .explain import explain
+        out = explain(self.form, self.scores)
+        self._explained = (self.scores, out)
+        return out
 
-    def end_preview(self, restore: bool = True) -> list[Cell]:
-        """Stop previewing; with ``restore`` put the committed values back and re-score."""
-        if self._pending is None:
-            return []
-        _cell, snap = self._pending
-        self._pending = None
-        if not restore:
-            return []
-        changed = any(self.form.get_raw(p) != v for p, v in snap.items())
-        for p, v in snap.items():
-            self.form.set(p, v)
-        touched = list(self._touched.values())
-        self._touched = {}
-        for c, text, value in touched:
-            c.text, c.value = text, value
-        out = self.refresh_scores() if changed else []
-        seen = {id(c) for c in out}
-        return out + [c for c, _t, _v in touched if id(c) not in seen]
+    def explanation(self, key: str) -> str:
+        """The line explaining one score ("execution", an indicator's path or "total"): from the
+        whole form's explanation when it is at hand, else for that score alone (a tooltip)."""
+        cached = getattr(self, "_explained", None)
+        if cached is not None and cached[0] is self.scores:
+            return cached[1].get(key, "")
+        from .explain import explain_cell
+        return explain_cell(self.form, self.scores, key)
 
     @property
-    def previewing(self) -> bool:
-        return self._pending is not None
-
-    # ------------------------------------------------------------ scores onto the sheet
-    def refresh_scores(self, paths=()) -> list[Cell]:
-        """Re-score and update the computed cells and the findings of the current sheet in place
-        (the layout is kept).  ``paths``: form paths just changed, whose other cells (the same
-        field shown twice, the title) are refreshed too.  Returns the cells whose display changed."""
-        scores = evaluate(self.form)
-        self.scores = scores
-        sh = self.sheet
-        sh.scores = scores
-        cache = self._cache_for(sh)
-        recompute = sheet_mod.recomputer(sh, self.form, scores)
-        changed: dict[int, Cell] = {}
-        res_by_pos = {(r.goal, r.index): r for r in scores.indicators}
-        sigs = cache["sigs"]
-        for c, gi, ii in cache["dyn"]:
-            if gi is None:
-                fresh = recompute(c)
-            else:
-                try:
-                    ind = self.form.goals[gi]["indicators"][ii]
-                except (IndexError, KeyError, TypeError):
-                    continue
-                res = res_by_pos.get((gi, ii))
-                sig = (ind.get("score"), None if res is None else (res.kind, res.score, res.computed))
-                if sigs.get(id(c)) == sig:
-                    continue
-                sigs[id(c)] = sig
-                fresh = recompute(c)
-            if fresh is None:
-                continue
-            now = (fresh.text, fresh.number, fresh.options, fresh.computed_text)
-            if now != (c.text, c.number, c.options, c.computed_text):
-                c.text, c.number, c.options, c.computed_text = now
-                changed[id(c)] = c
-            if c.role == SCORE:
-                c.value = fresh.value
-        # Text shown elsewhere: the title, a field shown in two places.
-        for c in cache["titles"]:
-            t = sheet_mod.fill_text(self.template.get("title" if c.role == sheet_mod.TITLE else "subtitle") or "", self.form)
-            if t != c.text:
-                c.text = t
-                changed[id(c)] = c
-        # The same field shown in another place (hubei-dept shows 单位名称 twice): plain text.
-        skip = self._pending[0] if self._pending else None
-        for p in paths:
-            for c in cache["by_path"].get(p, ()):
-                if c is skip or c.role not in (sheet_mod.INPUT, sheet_mod.TEXT) or c.keys or "#" in (c.key or ""):
-                    continue
-                raw = self.form.get(c.key)
-                raw = raw if isinstance(raw, str) else ("" if raw is None else str(raw))
-                new_text = sheet_mod.format_amount(raw)[0] if c.fmt == "amount" else raw
-                if (new_text, raw) != (c.text, c.value):
-                    self._touched.setdefault(id(c), (c, c.text, c.value))
-                    c.text, c.value = new_text, raw
-                    changed[id(c)] = c
-        # Findings.
-        before = {id(c): (c, c.level, c.messages) for c in cache["flagged"]}
-        for c, _lv, _m in before.values():
-            c.level = None
-            c.messages = ()
-        sh.unplaced = []
-        sheet_mod.place_findings(sh, scores)
-        flagged = [c for c in {id(sh.locate(f.where)): sh.locate(f.where) for f in scores.findings}.values()
-                   if c is not None]
-        cache["flagged"] = flagged
-        for c in flagged:
-            old = before.pop(id(c), None)
-            if old is None or (old[1], old[2]) != (c.level, c.messages):
-                changed[id(c)] = c
-        for c, _lv, _m in before.values():
-            changed[id(c)] = c
-        return list(changed.values())
-
-    def _cache_for(self, sh: Sheet) -> dict:
-        cache = getattr(self, "_cache", None)
-        if cache is not None and cache["sheet"] is sh:
-            return cache
-        dyn, by_path, titles = [], {}, []
-        for c in sh.cells:
-            if c.role == COMPUTED and c.key:
-                dyn.append((c, None, None))
-            elif c.role == SCORE and c.key:
-                m = _IND_RE.match(c.key)
-                if m:
-                    dyn.append((c, int(m.group(1)), int(m.group(2))))
-            elif c.role in (sheet_mod.TITLE, sheet_mod.SUBTITLE):
-                titles.append(c)
-            for k in (c.keys or ((c.key,) if c.key else ())):
-                by_path.setdefault(k.split("#", 1)[0], []).append(c)
-        cache = {"sheet": sh, "dyn": dyn, "by_path": by_path, "titles": titles, "sigs": {},
-                 "flagged": [c for c in sh.cells if c.level is not None or c.messages]}
-        self._cache = cache
-        return cache
+    def blank(self) -> bool:
+        """Nothing scorable was filled in yet: no amount, no actual value, score or tier."""
+        scores = self.scores
+        flag = getattr(scores, "empty", None)
+        if isinstance(flag, bool):
+            return flag
+        if scores.rate is not None:
+            return False
+        for g in self.form.goals or []:
+            for ind in g.get("indicators") or []:
+                if any(str(ind.get(k) or "").strip() for k in ("actual", "score", "tier")):
+                    return False
+        return True
 
     # ------------------------------------------------------------ rebuilding the layout
     def rebuild(self) -> bool:
         """Build the sheet again from the form.  True when the layout (rows, spans, roles) changed."""
         self.scores = evaluate(self.form)
+        self._checks_stale = False
         old = self.sheet
         new = build_sheet(self.form, self.scores)
         self.sheet = new
         return layout_of(old) != layout_of(new)
-
-    # ------------------------------------------------------------ rows and goals
-    def indicator_at_row(self, row: int) -> tuple[int, int] | None:
-        """(goal, index) of the indicator shown on a sheet row."""
-        for c in self.sheet.cells:
-            if c.row == row and c.rowspan == 1 and c.key:
-                m = _IND_RE.match(c.key)
-                if m:
-                    return int(m.group(1)), int(m.group(2))
-        for c in self.sheet.cells:   # a row whose only keyed cells are merged ones
-            if c.row <= row < c.row + c.rowspan and c.keys:
-                n = row - c.row
-                if n < len(c.keys):
-                    m = _IND_RE.match(c.keys[n])
-                    if m:
-                        return int(m.group(1)), int(m.group(2))
-        return None
-
-    def goal_at_row(self, row: int) -> int | None:
-        pos = self.indicator_at_row(row)
-        if pos:
-            return pos[0]
-        for c in self.sheet.cells:
-            if c.row == row and c.key:
-                m = _GOAL_RE.match(c.key)
-                if m:
-                    return int(m.group(1))
-        return None
-
-    def row_of_indicator(self, gi: int, ii: int) -> int | None:
-        prefix = f"goals.{gi}.indicators.{ii}."
-        for c in self.sheet.cells:
-            for k in (c.keys or ((c.key,) if c.key else ())):
-                if k.startswith(prefix):
-                    return c.row + (c.keys.index(k) if c.keys else 0)
-        return None
-
-    def _list_change(self, path: str, mutate) -> tuple:
-        old = self.form.get_raw(path)
-        old = old if isinstance(old, list) else []
-        new = list(old)
-        result = mutate(new)
-        self.form.set(path, new)
-        return (path, old, new), result
-
-    def insert_indicator(self, gi: int, at: int) -> Step:
-        self.end_preview(restore=True)
-        path = f"goals.{gi}.indicators"
-
-        def mutate(lst):
-            near = lst[at - 1] if 0 < at <= len(lst) else (lst[at] if at < len(lst) else None)
-            ind = new_indicator(near.get("level1", "") if near else "", near.get("level2", "") if near else "")
-            lst.insert(max(0, min(at, len(lst))), ind)
-            return ind
-        change, ind = self._list_change(path, mutate)
-        step = Step("插入指标行", [change], [{"path": f"{path}.{at}", "old": None, "new": ind, "op": "插入指标行"}],
-                    focus=(f"{path}.{at}", None))
-        self.commit(step)
-        return step
-
-    def remove_indicator(self, gi: int, ii: int) -> Step:
-        self.end_preview(restore=True)
-        path = f"goals.{gi}.indicators"
-        change, ind = self._list_change(path, lambda lst: lst.pop(ii))
-        n = len(change[2])
-        focus = f"{path}.{min(ii, n - 1)}" if n else f"goals.{gi}"
-        step = Step("删除指标行", [change], [{"path": f"{path}.{ii}", "old": ind, "new": None, "op": "删除指标行"}],
-                    focus=(focus, None))
-        self.commit(step)
-        return step
-
-    def move_indicator(self, gi: int, ii: int, delta: int) -> Step | None:
-        self.end_preview(restore=True)
-        path = f"goals.{gi}.indicators"
-        inds = self.form.goals[gi].get("indicators") or []
-        j = ii + delta
-        if not (0 <= j < len(inds)):
-            return None
-
-        def mutate(lst):
-            lst[ii], lst[j] = lst[j], lst[ii]
-        change, _ = self._list_change(path, mutate)
-        label = "上移指标行" if delta < 0 else "下移指标行"
-        step = Step(label, [change], [{"path": f"{path}.{ii}", "old": ii, "new": j, "op": label}],
-                    focus=(f"{path}.{j}", None))
-        self.commit(step)
-        return step
-
-    def insert_goal(self, at: int) -> Step:
-        self.end_preview(restore=True)
-        defaults = (self.template.get("new", {}).get("goals") or [{}])[0].get("indicators", [])
-
-        def mutate(lst):
-            g = new_goal(f"年度目标{len(lst) + 1}:")
-            for row in defaults:
-                ind = new_indicator(row.get("level1", ""), row.get("level2", ""))
-                if "weight" in row:
-                    ind["weight"] = row["weight"]
-                g["indicators"].append(ind)
-            if not g["indicators"]:
-                g["indicators"].append(new_indicator())
-            lst.insert(max(0, min(at, len(lst))), g)
-            return g
-        change, goal = self._list_change("goals", mutate)
-        step = Step("增加目标", [change], [{"path": f"goals.{at}", "old": None, "new": goal, "op": "增加目标"}],
-                    focus=(f"goals.{at}.title", None))
-        self.commit(step)
-        return step
-
-    def remove_goal(self, gi: int) -> Step | None:
-        self.end_preview(restore=True)
-        if len(self.form.goals) <= 1:
-            return None
-        change, goal = self._list_change("goals", lambda lst: lst.pop(gi))
-        focus = f"goals.{min(gi, len(change[2]) - 1)}.title"
-        step = Step("删除目标", [change], [{"path": f"goals.{gi}", "old": goal, "new": None, "op": "删除目标"}],
-                    focus=(focus, None))
-        self.commit(step)
-        return step
-
 
 def layout_of(sh: Sheet) -> tuple:
     return (sh.nrows, tuple((c.row, c.col, c.rowspan, c.colspan, c.role, c.key) for c in sh.cells))

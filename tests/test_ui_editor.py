@@ -192,14 +192,17 @@ def test_findings_show_on_cells_and_in_the_panel(editor):
     assert cell.level == "error"
     assert ew.model.data(ew.model.index(cell.row, cell.col), Qt.ItemDataRole.ToolTipRole)
     assert ew.model.background(cell).color() == common.COLOR_ERROR
-    assert ew.findings.count() == len(ew.session.scores.findings) > 0
+    assert len(ew.panel.finding_rows()) == len(ew.session.scores.findings) > 0
     item = next(ew.findings.item(i) for i in range(ew.findings.count())
                 if ew.findings.item(i).data(Qt.ItemDataRole.UserRole) == "funds.total.rate")
     ew.go_to_finding(item)
     assert ew.model.top(ew.view.currentIndex()) is ew.session.sheet.cell_for("funds.total.rate")
     computed = ew.session.sheet.cell_for("total")
     assert ew.model.background(computed).color() == common.COLOR_COMPUTED
-    assert not ew.model.flags(ew.model.index(computed.row, computed.col)) & Qt.ItemFlag.ItemIsEditable
+    grade = ew.session.sheet.cell_for("grade")
+    assert not ew.model.flags(ew.model.index(grade.row, grade.col)) & Qt.ItemFlag.ItemIsEditable
+    # The total shows the computed value; what is editable there is the printed total (98.18).
+    assert ew.model.data(ew.model.index(computed.row, computed.col), Qt.ItemDataRole.EditRole) == "98.18"
 
 
 # ---------------------------------------------------------------- clipboard
@@ -310,7 +313,7 @@ def test_formula_like_text_stays_text(editor, store):
     ed = ew.delegate.current_editor
     assert isinstance(ed, TextEditor)
     QTest.keyClicks(ed, "=SUM(A1:B2)")
-    QTest.keyClick(ed, Qt.Key.Key_Return)                   # a new line inside a long text
+    QTest.keyClick(ed, Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier)   # Alt+Enter: a new line
     type_chars(ed, "第二行")
     QTest.keyClick(ed, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)   # commits
     QApplication.processEvents()
@@ -330,7 +333,7 @@ def test_leaving_a_long_text_commits_it(editor, store):
     QTest.keyClick(ew.view, Qt.Key.Key_F2)
     ed = ew.delegate.current_editor
     assert isinstance(ed, TextEditor)
-    QTest.keyClick(ed, Qt.Key.Key_Return)
+    QTest.keyClick(ed, Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier)
     type_chars(ed, "目标 3：新增")
     ew.findings.setFocus()                                  # focus leaves the editor
     QApplication.processEvents()

@@ -40,6 +40,40 @@ def test_live_refresh_matches_a_full_rebuild(path):
         assert _shown(s.sheet) == original
 
 
+@pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.stem)
+def test_quick_preview_scores_equal_a_full_scoring(path):
+    """preview(checks=False) re-scores only what an edit can change; its scores are those of a
+    full scoring, and refresh_checks() then gives the sheet a full rebuild would."""
+    from core.evaluate import evaluate
+    rng = random.Random("quick" + path.name)
+    form = load(path)
+    s = EditSession(form)
+    cells = [c for c in s.sheet.cells if c.editable or s.printed_path(c)]
+    quick = 0
+    for _ in range(80):
+        cell = rng.choice(cells)
+        s.preview(cell, rng.choice(VALUES), checks=False)
+        if cell.key and ".indicators." in cell.key and not cell.keys:
+            quick += s.last_quick
+        full = evaluate(form)
+        got = s.scores.to_json()
+        want = full.to_json()
+        got.pop("findings"), want.pop("findings")
+        assert got == want, cell.key
+        assert s.checks_pending
+        s.refresh_checks()
+        assert not s.checks_pending
+        assert s.scores.to_json() == full.to_json()
+        fresh = build_sheet(form)
+        if layout_of(fresh) == layout_of(s.sheet):
+            diff = [(a, b) for a, b in zip(_shown(s.sheet), _shown(fresh))
+                    if a != b and (a[0], a[1]) != (cell.row, cell.col)]
+            assert not diff, (cell.key, diff[:3])
+        if rng.random() < 0.5:
+            s.end_preview()
+    assert quick > 10                      # the one-row path was taken (not a full scoring each time)
+
+
 def test_commit_undo_redo_without_store():
     form = load(sample_paths()[-1])
     s = EditSession(form)

@@ -7,7 +7,7 @@ of the list, or ``--form``) in an editor tab of the main window, and then reads 
 one a line, answering each on stdout:
 
     set KEY VALUE     type VALUE into the cell of form path KEY, key by key, and press Enter
-                      (Ctrl+Enter in a long-text cell) -> "ok N" once the edit is saved
+                      (Enter confirms, Alt+Enter is a new line in a long text) -> "ok N" once the edit is saved
     undo | redo       -> "ok N"
     get KEY           -> "value <json>"
     quit
@@ -28,8 +28,8 @@ def _type(widget, text: str) -> None:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     for ch in text:
-        if ch == "\n":
-            QTest.keyClick(widget, Qt.Key.Key_Return)
+        if ch == "\n":       # a new line inside a cell is Alt+Enter (Enter confirms), as in Excel
+            QTest.keyClick(widget, Qt.Key.Key_Return, Qt.KeyboardModifier.AltModifier)
         elif ch.isascii() and ch.isprintable():
             QTest.keyClicks(widget, ch)
         else:   # QTest.keyClicks aborts on non-ASCII text: one key event per character

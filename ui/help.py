@@ -214,7 +214,19 @@ def scoring_html(profile_id: str) -> str:
     h.append("<p>自评等级按总分确定：</p><ul>")
     h.extend(f"<li>{_e(line)}</li>" for line in _grades(p))
     h.append("</ul>")
+    h.append(_rules_summary(p))
     return "\n".join(h)
+
+
+def _rules_summary(p: Profile) -> str:
+    """The profile's rules in one short list, the same sentences as the editor's 计分说明 tab."""
+    try:
+        from core.explain import profile_rules
+    except ImportError:         # an older core without explanations
+        return ""
+    items = "".join(f"<li>{_e(line)}</li>" for line in profile_rules(p)[1:])
+    return ("<h4>六、规则一览</h4><p>在表中选中一个得分，右侧“计分说明”写出这一项所用的规则和数字。</p>"
+            f"<ul>{items}</ul>")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,6 +244,14 @@ def how_to_fill_html() -> str:
 <li><b>看提示改问题</b>：红色格子是错误，黄色格子是提示，鼠标停在格子上可以看到说明
 （如资金合计不符、分值合计不等于 100、得分超过分值、缺少偏差原因、表中写的执行率与数字不符）。
 财政部门审核时通常会退回这些问题，请在导出前改好。</li>
+<li><b>像 Excel / WPS 一样输入</b>：选中格子直接打字（或用输入法）即替换原内容；F2 或双击在原内容上修改；
+回车确认并移到下一行，Alt+回车在格子内换行，Esc 取消；Tab / Shift+Tab 只在需要填写的格子间移动
+（跳过标题、一级/二级指标和自动计算的得分；定性指标的得分由您填写，Tab 会停在那里）。
+复制到 Excel / WPS 时，“=100%”“0012”等内容保持为文字。</li>
+<li><b>一键改正</b>：表中写的执行率、总分与数字不符，或合计不等于各项之和时，右侧“检查结果”里有
+“改为 108.21%”这样的按钮，点一下即改好（可撤销）。表中原来写的数也可以选中该格按 F2 修改、按 Delete 清除。</li>
+<li><b>看得分是怎样算的</b>：选中一个得分、执行率或总分，右侧“计分说明”写出所用规则和数字，
+如“反向指标：10 × (2 − 36 ÷ 30) = 8.00”；鼠标停在格子上也能看到。</li>
 <li><b>不用手动保存</b>：每改一格都会立即保存到表单库。撤销 Ctrl+Z，重做 Ctrl+Y。</li>
 <li><b>导出与报送</b>：导出与屏幕版式一致的 Excel 和 PDF，打印、签字、盖章后报送。
 也可以“另存为表单文件”（JSON），拿到另一台电脑上用“导入”（或把文件拖到窗口上）继续填写；Excel 工作簿也能这样导入。</li>

@@ -9,16 +9,22 @@ rather than back through C++ ``QModelIndex.data()``: quicker, and no QVariant ro
 """
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from core import sheet as sh
+from core.scoring import QUALITATIVE
 from core.session import EditSession
 
 from . import common
 
 CellRole = Qt.ItemDataRole.UserRole + 1      # the core.sheet.Cell at this position (top-left only)
 CoverRole = Qt.ItemDataRole.UserRole + 2     # the Cell covering this position (also inside a span)
+
+_IND_RE = re.compile(r"^goals\.(\d+)\.indicators\.(\d+)\.")
+_NOT_TAB = re.compile(r"(^funds\.(total|sources\.\d+|uses\.\d+)\.label$)|(\.level[12]$)")
 
 _ALIGN = {
     "left": Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -131,7 +137,7 @@ class SheetModel(QAbstractTableModel):
         if c is None:
             return Qt.ItemFlag.NoItemFlags if not index.isValid() else Qt.ItemFlag.ItemIsEnabled
         f = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if c.editable and not self.readonly:
+        if (c.editable or self.session.printed_path(c)) and not self.readonly:
             f |= Qt.ItemFlag.ItemIsEditable
         return f
 
@@ -149,6 +155,8 @@ class SheetModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.EditRole:
             if c.editable:
                 return c.value if c.value is not None else ""
+            if self.session.printed_path(c):
+                return self.session.printed_value(c)
             return c.text
         if role == CellRole:
             return c
@@ -168,10 +176,53 @@ class SheetModel(QAbstractTableModel):
                 tips.append(f"按规则计算为 {c.computed_text}")
             if c.options:
                 tips.append("定性指标：右键（或按菜单键）选择评价档次")
+            printed = self.session.printed_value(c)
+            if printed:
+                tips.append(f"表中填写的是 {printed}，显示的是按数字算出的 {c.text or '（无）'}；"
+                            "按 F2 修改填写值，按 Delete 清除")
+            explained = self.explanation(c)
+            if explained:
+                tips.insert(0, f"计分说明：{explained}")
             return "\n".join(tips) if tips else None
         if role == Qt.ItemDataRole.StatusTipRole:
             return "；".join(c.messages) if c.messages else None
         return None
+
+    # ------------------------------------------------------------ navigation and explanations
+    def tab_stop(self, c: sh.Cell | None) -> bool:
+        """A cell Tab / Shift+Tab stops on: one a clerk fills.  Row labels, 一级/二级 and computed
+        cells are skipped; a score only where the rules leave it to the clerk (定性 rows, a form
+        that is not scored)."""
+        if c is None or not c.editable:
+            return False
+        key = c.key or ""
+        if _NOT_TAB.search(key):
+            return False
+        if c.role == sh.SCORE:
+            scores = self.session.scores
+            if not scores.profile.scored:
+                return True
+            m = _IND_RE.match(key)
+            res = scores.indicator(int(m.group(1)), int(m.group(2))) if m else None
+            return res is None or res.kind == QUALITATIVE
+        return True
+
+    def explanation_key(self, c: sh.Cell | None) -> str | None:
+        """The key of :func:`core.explain.explain` for a score cell (execution, indicator, total)."""
+        if c is None or not c.key:
+            return None
+        if c.key in ("funds.total.score", "funds.total.rate"):
+            return "execution"
+        if c.key in ("total", "grade"):
+            return "total"
+        if c.role == sh.SCORE:
+            m = _IND_RE.match(c.key)
+            return f"goals.{m.group(1)}.indicators.{m.group(2)}" if m else None
+        return None
+
+    def explanation(self, c: sh.Cell | None) -> str:
+        k = self.explanation_key(c)
+        return self.session.explanation(k) if k else ""
 
     # ------------------------------------------------------------ look of a cell
     def background(self, c: sh.Cell) -> QBrush:
@@ -213,7 +264,7 @@ class SheetModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
         c = self._top.get((index.row(), index.column()))
-        if c is None or not c.editable:
+        if c is None or not self.session.can_edit(c):
             return False
         text = "" if value is None else str(value)
         self._accept = True
