@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from decimal import Decimal
 
 from . import reader
@@ -43,6 +44,7 @@ def norm(text: str) -> str:
     return "".join(_PARENS.get(ch, ch) for ch in t)
 
 
+@lru_cache(maxsize=8192)
 def label_keys(text: str) -> tuple[str, str]:
     """(full, core) keys of a label: no spaces, no trailing colon; core also without (…)."""
     full = norm(text).rstrip(":")
@@ -73,6 +75,8 @@ class Grid:
     owner: dict = field(default_factory=dict)    # covered (r, c) -> (r0, c0)
     extent: dict = field(default_factory=dict)   # top-left (r0, c0) -> (r1, c1)
     notes: list = field(default_factory=list)    # (path, message)
+    texts: dict = field(default_factory=dict)    # (r, c) -> shown text, once worked out
+    rows: dict = field(default_factory=dict)     # r -> row_cells(r)
 
     @classmethod
     def from_sheet(cls, sd) -> "Grid":
@@ -100,11 +104,13 @@ class Grid:
         return None if (r, c) in self.owner else self.cells.get((r, c))
 
     def text(self, r: int, c: int) -> str:
-        from .imports import shown_text
-        cell = self.cell(r, c)
-        if cell is None:
-            return ""
-        return shown_text(cell.value, cell.number_format)
+        got = self.texts.get((r, c))
+        if got is None:
+            from .imports import shown_text
+            cell = self.cell(r, c)
+            got = "" if cell is None else shown_text(cell.value, cell.number_format)
+            self.texts[(r, c)] = got
+        return got
 
     def value(self, r: int, c: int, path: str | None = None) -> str:
         """The text of a cell read for a form path; a formula without a result is noted."""
@@ -115,7 +121,10 @@ class Grid:
 
     def row_cells(self, r: int) -> list[int]:
         """Columns of the non-empty top-left cells of a row, left to right."""
-        return [c for c in range(self.ncols) if self.text(r, c) != ""]
+        got = self.rows.get(r)
+        if got is None:
+            got = self.rows[r] = [c for c in range(self.ncols) if self.text(r, c) != ""]
+        return got
 
     def blank(self, r: int) -> bool:
         return not self.row_cells(r)
@@ -348,13 +357,16 @@ class _Walker:
     def tokens(self, r: int, labels: list[str]) -> list[tuple]:
         """A row as label and value tokens; labels typed inline with their values are split."""
         out: list[tuple] = []
-        for c in self.g.row_cells(r):
+        cols = self.g.row_cells(r)
+        whole = {lab for c in cols for lab in labels if same_label(self.g.text(r, c), lab)}
+        inline = [lab for lab in labels if lab not in whole]     # a label in a cell of its own is not looked for in values
+        for c in cols:
             text = self.g.text(r, c)
             hit = next((lab for lab in labels if same_label(text, lab)), None)
             if hit is not None:
                 out.append(("L", hit, c))
                 continue
-            pieces = _split_inline(text, labels)
+            pieces = _split_inline(text, inline)
             if pieces is None:
                 out.append(("V", text, c))
                 continue
@@ -438,8 +450,7 @@ class _Walker:
         rows = []
         if side_top is not None:
             r1 = self.g.extent.get(side_top, side_top)[0]
-            if r1 >= start:
-                return [r for r in range(start, r1 + 1)]
+            return [r for r in range(start, r1 + 1)]
         for r in range(start, self.g.nrows):
             if self.is_anchor_row(r, stop_labels):
                 break
@@ -448,12 +459,17 @@ class _Walker:
             rows.pop()
         return rows
 
-    def side_cell(self, r: int, label: str, before: int) -> tuple | None:
+    def side_cell(self, r: int, label: str, before: int, record: bool = True) -> tuple | None:
+        """The table's side label when it is merged down over the table's rows (else None)."""
         for rr in range(r, max(-1, r - 3), -1):
             for c in range(0, max(0, before)):
                 owner = self.g.owner.get((rr, c), (rr, c))
                 if same_label(self.g.text(*owner), label):
-                    return owner
+                    if record:
+                        self.rd.found.append(label)
+                    return owner if self.g.extent.get(owner, owner)[0] > r else None
+        if record:
+            self.rd.missing.append(label)
         return None
 
     # ------------------------------------------------------------ funds
@@ -475,7 +491,6 @@ class _Walker:
         if first_amount is None:
             return
         side = self.side_cell(hr, block["side"]["label"], first_amount)
-        (self.rd.found if side else self.rd.missing).append(block["side"]["label"])
         if "label" in cols:
             label_cols = cols["label"]
         else:
@@ -588,7 +603,6 @@ class _Walker:
         cols = self.map_columns(hr, hn, block["columns"])
         first = min(cs[0] for cs in cols.values())
         side = self.side_cell(hr, block["side"]["label"], first)
-        (self.rd.found if side else self.rd.missing).append(block["side"]["label"])
         rows = self.table_rows(bi, hr + hn, side, self.later_labels(bi))
         rows = [r for r in rows if not self._continuation(r, cols, [])]
         if side is None:
@@ -621,9 +635,7 @@ class _Walker:
                 for c in columns:
                     (self.rd.found if c["key"] in cols else self.rd.missing).append(c["label"])
             first = min(cs[0] for cs in cols.values())
-            side = self.side_cell(hr, block["side"]["label"], first)
-            if table == 0:
-                (self.rd.found if side else self.rd.missing).append(block["side"]["label"])
+            side = self.side_cell(hr, block["side"]["label"], first, record=table == 0)
             title = None
             if block.get("per_goal"):
                 title = ""

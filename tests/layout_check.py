@@ -8,15 +8,25 @@ cells of a Sichuan table by their parts, merged 一级/二级 cells as shown."""
 from __future__ import annotations
 
 import io
+from decimal import Context
 
-from core.export.xlsx import EMBED_SHEET, build_workbook, excel_text
+from core.export.xlsx import _ILLEGAL, EMBED_SHEET, build_workbook, cell_output, excel_text
 from core.model import Form
 from core.reader import parse_amount
 from core.sheet import EDITABLE_ROLES, build_sheet, split_target
 
 
+def shown(cell) -> object:
+    """What the workbook shows in a cell: text as Excel can hold it; a number as Excel keeps it
+    (15 significant digits, so 10.0 and 10 are the same number)."""
+    kind, value, fmt = cell_output(cell)
+    if kind == "n":
+        return ("n", fmt, _EXCEL.create_decimal(value).normalize())
+    return excel_text(cell.text)
+
+
 def paper(form: Form) -> list[tuple]:
-    return [(c.row, c.col, c.rowspan, c.colspan, c.role, c.text) for c in build_sheet(form).cells]
+    return [(c.row, c.col, c.rowspan, c.colspan, c.role, shown(c)) for c in build_sheet(form).cells]
 
 
 def workbook_without_data(form: Form, edit=None) -> bytes:
@@ -30,11 +40,14 @@ def workbook_without_data(form: Form, edit=None) -> bytes:
     return buf.getvalue()
 
 
+_EXCEL = Context(prec=15)
+
+
 def _same_value(a: str, b: str) -> bool:
     va, ea = parse_amount(a or "")
     vb, eb = parse_amount(b or "")
     if va is not None and vb is not None and not ea and not eb:
-        return va == vb
+        return _EXCEL.create_decimal(va) == _EXCEL.create_decimal(vb)
     return excel_text(a or "") == excel_text(b or "")
 
 
@@ -54,7 +67,7 @@ def differences(original: Form, back: Form) -> list[str]:
             continue
         if "#" in cell.key:
             path = cell.key.split("#")[0]
-            if split_target(back.get(path)) != split_target(original.get(path)):
+            if split_target(excel_text(back.get(path))) != split_target(excel_text(original.get(path))):
                 out.append(f"{path}: {back.get(path)!r} != {original.get(path)!r}")
             continue
         if cell.rowspan > 1 or len(cell.keys) > 1:
@@ -67,3 +80,46 @@ def differences(original: Form, back: Form) -> list[str]:
         if not _same_value(back.get(cell.key), original.get(cell.key)):
             out.append(f"{cell.key}: {back.get(cell.key)!r} != {original.get(cell.key)!r}")
     return out
+
+
+def drawn_only(form: Form) -> Form:
+    """The form with every value its table does not show blanked: what a workbook without its
+    data sheet can hold at most."""
+    f = form.copy()
+    index = build_sheet(form).index
+    drawn = set(index) | {k.split("#")[0] for k in index}
+    for c in build_sheet(form).cells:
+        drawn.update(c.keys)
+    rows = [("funds.total", f.funds.get("total") or {})]
+    rows += [(f"funds.sources.{i}", r) for i, r in enumerate(f.sources)]
+    rows += [(f"funds.uses.{i}", r) for i, r in enumerate(f.uses)]
+    for base, row in rows:
+        for k in ("initial", "budget", "executed", "transfer", "reason"):
+            if k in row and f"{base}.{k}" not in drawn:
+                row[k] = ""
+    for gi, ii, ind in f.indicators():
+        for k in ("content", "target", "actual", "weight", "reason", "measure"):
+            if k in ind and f"goals.{gi}.indicators.{ii}.{k}" not in drawn:
+                ind[k] = ""
+    return f
+
+
+def fits_excel(form: Form) -> bool:
+    """Every number the workbook stores has at most 15 significant digits (all Excel keeps), and
+    every text is one an Excel cell can hold (no control characters, no lone surrogates)."""
+    def texts(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for v in node.values():
+                yield from texts(v)
+        elif isinstance(node, list):
+            for v in node:
+                yield from texts(v)
+    if any(_ILLEGAL.search(t) or "\r" in t for t in texts(form.data)):
+        return False
+    for c in build_sheet(form).cells:
+        kind, value, _fmt = cell_output(c)
+        if kind == "n" and len(value.normalize().as_tuple().digits) > 15:
+            return False
+    return True
