@@ -27,6 +27,7 @@ import zipfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from . import reader
 from .model import Form, FormError, loads, validate
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -258,8 +259,7 @@ def _import_layout(pkg, path: Path, embedded: Form | None) -> Form:
             problems.append(str(e))
             continue
         if embedded is not None and data.get("template") == embedded.template_id:
-            if data.get("year") is None:
-                data["year"] = embedded.data.get("year")
+            _keep_computed(data, embedded)
         if notes:
             data["import_notes"] = [{"where": w, "message": m} for w, m in dict.fromkeys(notes)]
         try:
@@ -269,6 +269,29 @@ def _import_layout(pkg, path: Path, embedded: Form | None) -> Form:
     detail = problems[0] if problems else "工作簿中没有可见的工作表"
     raise ImportError_(f"“{path.name}”不是可识别的绩效自评表格式：{detail}。"
                        "可导入本程序导出的工作簿，以及按本程序各模板格式填写的表格。")
+
+
+def _keep_computed(data: dict, embedded: Form) -> None:
+    """Read by layout a workbook this app exported: a printed score, rate or total still equal to
+    what the export computed is not the clerk's (Excel does not recompute our values)."""
+    from .scoring import fmt2, score
+
+    if data.get("year") is None:
+        data["year"] = embedded.data.get("year")
+    s = score(embedded)
+    for gi, goal in enumerate(data.get("goals") or []):
+        for ii, ind in enumerate(goal.get("indicators") or []):
+            typed = ind.get("score")
+            res = s.indicator(gi, ii)
+            if typed and res is not None and res.score is not None and not res.overridden:
+                value, err = reader.parse_amount(typed)
+                if value is not None and not err and fmt2(value) == fmt2(res.score):
+                    ind["score"] = None
+    total = data.get("funds", {}).get("total", {})
+    if total.get("rate") and s.rate is not None and total["rate"].strip() == f"{fmt2(s.rate)}%":
+        del total["rate"]
+    if isinstance(data.get("total"), str) and s.total is not None and data["total"].strip() == fmt2(s.total):
+        del data["total"]
 
 
 # ---------------------------------------------------------------- workbooks this app exported

@@ -77,6 +77,8 @@ class Grid:
     notes: list = field(default_factory=list)    # (path, message)
     texts: dict = field(default_factory=dict)    # (r, c) -> shown text, once worked out
     rows: dict = field(default_factory=dict)     # r -> row_cells(r)
+    keys: dict = field(default_factory=dict)     # r -> labels_of(r)
+    colons: dict = field(default_factory=dict)   # r -> colon_texts(r)
 
     @classmethod
     def from_sheet(cls, sd) -> "Grid":
@@ -132,11 +134,36 @@ class Grid:
     def width(self, r: int, c: int) -> int:
         return self.extent.get((r, c), (r, c))[1] - c + 1
 
+    def labels_of(self, r: int) -> dict:
+        """A row's cells by label key (full and core): {key: [columns]}."""
+        got = self.keys.get(r)
+        if got is None:
+            got = {}
+            for c in self.row_cells(r):
+                text = self.text(r, c)
+                if len(text) > 60:          # a label is short; long texts are values
+                    continue
+                full, core = label_keys(text)
+                if full:
+                    got.setdefault(("f", full), []).append(c)
+                    if core:
+                        got.setdefault(("c", core), []).append(c)
+            self.keys[r] = got
+        return got
+
+    def colon_texts(self, r: int) -> list[str]:
+        """Texts of a row that may hold a label and its value (``填报人：王五``)."""
+        got = self.colons.get(r)
+        if got is None:
+            got = self.colons[r] = [t for t in (self.text(r, c) for c in self.row_cells(r)) if "：" in t or ":" in t]
+        return got
+
     def find_label(self, r: int, label: str, c0: int = 0) -> int | None:
-        for c in range(c0, self.ncols):
-            if same_label(self.text(r, c), label):
-                return c
-        return None
+        full, core = label_keys(label)
+        index = self.labels_of(r)
+        cols = index.get(("f", full), []) + (index.get(("c", core), []) if core else [])
+        cols = [c for c in cols if c >= c0]
+        return min(cols) if cols else None
 
 
 # ---------------------------------------------------------------- reading one template
@@ -244,13 +271,10 @@ class _Walker:
         return [x for x in out if label_keys(x)[1]]
 
     def is_anchor_row(self, r: int, labels: list[str]) -> bool:
-        for c in self.g.row_cells(r):
-            text = self.g.text(r, c)
-            if any(same_label(text, lab) for lab in labels):
-                return True
-            if any(_inline_label(text, lab) is not None for lab in labels if lab.endswith(("：", ":"))):
-                return True
-        return False
+        if any(self.g.find_label(r, lab) is not None for lab in labels):
+            return True
+        inline = [lab for lab in labels if lab.endswith(("：", ":"))]
+        return any(_inline_label(text, lab) is not None for text in self.g.colon_texts(r) for lab in inline)
 
     def run(self) -> Reading:
         for bi, block in enumerate(self.blocks):
@@ -278,11 +302,12 @@ class _Walker:
                     hit = (r, m)
                     break
             if hit is None:
-                if rx is not None:
+                if rx is not None and key == "title":
                     self.rd.missing.append(label)
                 continue
             r, m = hit
-            self.rd.found.append(label)
+            if key == "title":
+                self.rd.found.append(label)
             self.cursor = r + 1
             if m.groupdict().get("year"):
                 self.rd.data["year"] = int(m.group("year"))
@@ -348,11 +373,9 @@ class _Walker:
         self.cursor = max(used_rows) + 1
 
     def row_has_label(self, r: int, label: str) -> bool:
-        for c in self.g.row_cells(r):
-            text = self.g.text(r, c)
-            if same_label(text, label) or _inline_label(text, label) is not None:
-                return True
-        return False
+        if self.g.find_label(r, label) is not None:
+            return True
+        return any(_inline_label(text, label) is not None for text in self.g.colon_texts(r))
 
     def tokens(self, r: int, labels: list[str]) -> list[tuple]:
         """A row as label and value tokens; labels typed inline with their values are split."""
@@ -783,7 +806,8 @@ def read_layout(grid: Grid, hint: str | None = None) -> tuple[dict, list]:
                                   order[rd.template["id"]]))
     best = readings[0]
     if best.fatal or best.fraction < 0.5:
-        missing = "、".join(dict.fromkeys(best.missing[:8]))
+        core = [m for m in best.missing if label_keys(m)[0] in ("一级指标", "二级指标", "三级指标")]
+        missing = "、".join(list(dict.fromkeys(core + best.missing))[:8])
         raise NotThisLayout(f"最接近“{best.template['name']}”，但找不到：{missing}")
     data = best.data
     _finish(best, data)

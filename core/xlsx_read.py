@@ -27,8 +27,8 @@ MAX_SHEETS = 50
 MAX_SHARED_STRINGS = 200_000
 MAX_ROWS = 5000
 MAX_COLS = 64
-MAX_CELLS = 400_000          # cells read over the whole workbook
-MAX_EVENTS = 3_000_000       # XML elements in one part
+MAX_CELLS = 100_000          # cells read over the whole workbook (a 2,000-row form has < 30,000)
+MAX_EVENTS = 2_500_000       # XML elements in one part
 MAX_STYLES = 100_000
 CHUNK = 1 << 16
 _EXCEL_DIGITS = Context(prec=15)

@@ -97,15 +97,28 @@ def test_typed_text_survives_a_save_in_excel(tmp_path):
     assert import_workbook(x).data == form.data
 
 
-def test_structure_change_is_refused(exported, tmp_path):
+def test_rows_inserted_in_our_workbook_fall_back_to_the_layout(exported, tmp_path):
+    """A row inserted into an exported workbook (the hidden data sheet still there) is read by its
+    layout, with the clerk's edit, instead of being refused (issue 11)."""
     import openpyxl
 
-    _, x = exported
+    from tests.xlsx_edit import insert_row
+
+    form, x = exported
+    sheet = build_sheet(form)
     wb = openpyxl.load_workbook(x)
-    wb.worksheets[0].insert_rows(4, amount=2)
+    ws = wb.worksheets[0]
+    c = sheet.cell_for("goals.0.indicators.0.actual")
+    ws.cell(c.row + 1, c.col + 1).value = "5次"
+    insert_row(ws, 4)
+    insert_row(ws, 4)
     y = tmp_path / "moved.xlsx"
     wb.save(y)
-    refused(y, "结构", "重新导出")
+    back = import_workbook(y)
+    assert back.get("goals.0.indicators.0.actual") == "5次"
+    assert back.year == form.year and back.template_id == form.template_id
+    assert [i["name"] for _, _, i in back.indicators()] == [i["name"] for _, _, i in form.indicators()]
+    assert score(back).total != score(form).total
 
 
 def test_corrupted_embedded_form_is_refused(exported, tmp_path):
@@ -202,7 +215,7 @@ def test_import_handmade_workbook_with_a_different_score_keeps_it(tmp_path):
     assert f.goals[0]["indicators"][1]["score"] == "15"
 
 
-def test_exported_workbook_without_embedded_form_reads_as_central(exported, tmp_path):
+def test_exported_workbook_without_embedded_form_reads_by_layout(exported, tmp_path):
     import openpyxl
 
     form, x = exported
