@@ -62,6 +62,8 @@ def check_package(path: Path) -> None:
             raise ImportError_(f"找不到文件：{path}")
         if path.is_dir():
             raise ImportError_(f"这是一个文件夹，不是 Excel 工作簿：{path}")
+        if not path.is_file():          # a pipe or a device would block or never end
+            raise ImportError_(f"“{name}”不是普通文件（可能是管道或设备），无法导入。")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise ImportError_(f"“{name}”过大（{size / 1024 / 1024:.1f} MB，上限 20 MB），不像是绩效自评表，已拒绝导入。")
@@ -70,7 +72,7 @@ def check_package(path: Path) -> None:
     except PermissionError:
         raise ImportError_(f"没有权限读取“{name}”；如果它正在 Excel 或 WPS 中打开，请先关闭。") from None
     except OSError as e:
-        raise ImportError_(f"无法读取“{name}”：{e.strerror or e}") from None
+        raise ImportError_(f"无法读取“{name}”（系统错误代码 {e.errno}），请确认文件所在的磁盘或网络位置可以访问。") from None
     suffix = path.suffix.lower()
     if suffix == ".et" or suffix == ".ett":
         raise ImportError_(f"“{name}”是 WPS 表格文件（.et），本程序无法直接读取。请在 WPS 中打开它，"

@@ -805,7 +805,7 @@ def read_layout(grid: Grid, hint: str | None = None) -> tuple[dict, list]:
     readings.sort(key=lambda rd: (-rd.fraction, -len(rd.found), 0 if rd.template["id"] == hint else 1,
                                   order[rd.template["id"]]))
     best = readings[0]
-    if best.fatal or best.fraction < 0.5:
+    if best.fatal or best.fraction < 0.25:
         core = [m for m in best.missing if label_keys(m)[0] in ("一级指标", "二级指标", "三级指标")]
         missing = "、".join(list(dict.fromkeys(core + best.missing))[:8])
         raise NotThisLayout(f"最接近“{best.template['name']}”，但找不到：{missing}")

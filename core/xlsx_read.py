@@ -142,7 +142,7 @@ class Package:
         def on_start(tag, attrs):
             count[0] += 1
             if count[0] > MAX_EVENTS:
-                raise PackageError(f"“{self.name}”的内容过多（{part}），不像是绩效自评表，已拒绝导入。")
+                raise PackageError(f"“{self.name}”的内容过多（部件 {part}），不像是绩效自评表，已拒绝导入。")
             if start is not None:
                 start(_local(tag), attrs)
         p.StartElementHandler = on_start
@@ -161,7 +161,7 @@ class Package:
             if isinstance(e, PackageError):
                 raise
         except expat.ExpatError:
-            raise PackageError(f"“{self.name}”中的表格数据已损坏（{part} 不是有效的 XML），无法导入。") from None
+            raise PackageError(f"“{self.name}”中的表格数据已损坏（部件 {part} 无法解析），无法导入。") from None
         except Exception:   # zlib errors, bad CRC, truncated members
             raise PackageError(f"“{self.name}”已损坏或不完整（不是完整的 .xlsx 文件），无法导入。") from None
 
