@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core import reader  # noqa: E402
-from core.scoring import score  # noqa: E402
+from core.evaluate import evaluate  # noqa: E402
 from core.sheet import build_sheet  # noqa: E402
 from tests.helpers import big_central_form  # noqa: E402
 
@@ -35,13 +35,13 @@ def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 200
     form = big_central_form(n)
-    score(form)  # warm the reader's cache, as an open editor has it
-    warm = median_ms(lambda: score(form), runs)
+    evaluate(form)  # warm the reader's cache, as an open editor has it
+    warm = median_ms(lambda: evaluate(form), runs)
 
     def cold():
         reader.parse.cache_clear()
         reader.parse_amount.cache_clear()
-        score(form)
+        evaluate(form)
     cold_ms = median_ms(cold, max(20, runs // 5))
     sheet_ms = median_ms(lambda: build_sheet(form), max(20, runs // 5))
     print(f"score {n}-indicator form: median {warm:.2f} ms (reader cache warm), "

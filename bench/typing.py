@@ -31,7 +31,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
 from core.model import load  # noqa: E402
-from core.scoring import score  # noqa: E402
+from core.evaluate import evaluate  # noqa: E402
 from core.session import EditSession, form_summary  # noqa: E402
 from core.store import Store  # noqa: E402
 from ui.app import make_app  # noqa: E402
@@ -66,7 +66,7 @@ def big_form():
 def bench_typing(app) -> tuple[float, float, int]:
     form = big_form()
     t0 = time.perf_counter()
-    s = score(form)
+    s = evaluate(form)
     score_ms = (time.perf_counter() - t0) * 1000
     with tempfile.TemporaryDirectory() as d:
         store = Store(Path(d) / "t.db")
@@ -146,7 +146,7 @@ def main() -> int:
     app = make_app("bench")
     med, p90, score_ms, distinct = bench_typing(app)
     print(f"keystroke to repainted total: median {med:.1f} ms (p90 {p90:.1f} ms, {KEYSTROKES} keystrokes, "
-          f"{N_INDICATORS} indicators; score() alone {score_ms:.1f} ms; {distinct} distinct totals)")
+          f"{N_INDICATORS} indicators; evaluate() alone {score_ms:.1f} ms; {distinct} distinct totals)")
     lst, create_s = bench_list(app)
     print(f"list {N_FORMS:,} forms (open store + list model populated): median {lst:.1f} ms "
           f"(store filled in {create_s:.1f} s)")

@@ -13,7 +13,7 @@ from . import import_notes, reader
 from .model import Form
 from .profiles import Profile
 from .scoring import (EQUAL, NOT_APPLICABLE, POSITIVE, QUALITATIVE, ZERO, Scores, fmt2,
-                      fmt_weight, r2, rate_base_field)
+                      drawn_fund_columns, fmt_weight, r2, rate_base_field)
 
 DATE_RE = re.compile(r"^\s*\d{4}\s*(-|/|\.|年)\s*\d{1,2}\s*(-|/|\.|月)\s*\d{1,2}\s*日?\s*$")
 FUND_COLUMNS = {"initial": "年初预算数", "budget": "全年预算数", "executed": "执行数", "transfer": "上级转移支付"}
@@ -44,28 +44,105 @@ def _sum_text(values: list[Decimal]) -> str:
     return " + ".join(format(v, "f") for v in values)
 
 
+def _amount_text(value: Decimal) -> str:
+    """An amount as a clerk would type it: 19.8, 880, 1930.54."""
+    return format(value, "f")
+
+
+AMOUNT_COLUMNS = ("initial", "budget", "executed", "transfer")
+MAGNITUDE = Decimal(1000)           # a figure this many times its neighbour: 元 typed into 万元?
+LARGE = Decimal(1_000_000)          # 1,000,000 万元 = 100 亿元: larger than any unit's budget
+
+
+def _total_row_cells(form: Form, template: dict, s: Scores) -> None:
+    """Every amount cell of the total row is read or flagged (年初预算数 “五十” included)."""
+    drawn = drawn_fund_columns(template) or set(AMOUNT_COLUMNS)
+    for col in AMOUNT_COLUMNS:
+        where = f"funds.total.{col}"
+        if col not in drawn or any(f.where == where for f in s.findings):
+            continue
+        raw = form.total_row.get(col)
+        value, err = reader.parse_amount(raw or "")
+        if err:
+            s.add("error", where, f"“{raw}”{err}，请只填写数字（单位：万元）", "amount")
+        elif value is not None and value < 0:
+            s.add("error", where, "金额不能为负数", "negative")
+
+
+def _in_wan(template: dict) -> bool:
+    for block in template.get("blocks", ()):
+        if block.get("type") == "funds":
+            labels = [block.get("side", {}).get("label", "")] + [c.get("label", "") for c in block.get("columns", ())]
+            return any("万元" in (label or "") for label in labels)
+    return True
+
+
+def _magnitude(form: Form, template: dict, s: Scores) -> None:
+    """A figure in a 万元 block ≥ 1,000 × its neighbour or ≥ 1,000,000: were 元 typed? (DOMAIN §5)"""
+    if not _in_wan(template):
+        return
+    drawn = drawn_fund_columns(template) or set(AMOUNT_COLUMNS)
+    cols = [c for c in ("initial", "budget", "executed") if c in drawn]
+    rows = [("funds.total", form.total_row)] + [(f"funds.sources.{i}", r) for i, r in enumerate(form.sources)] \
+        + [(f"funds.uses.{i}", r) for i, r in enumerate(form.uses)]
+    for base, row in rows:
+        if not isinstance(row, dict):
+            continue
+        values = {}
+        for col in cols:
+            value, err = reader.parse_amount(row.get(col) or "")
+            if value is not None and not err and value > 0:
+                values[col] = value
+        for col, value in values.items():
+            others = [(c, v) for c, v in values.items() if c != col]
+            small = min(others, key=lambda p: p[1]) if others else None
+            if small and value >= MAGNITUDE * small[1]:
+                s.add("warning", f"{base}.{col}",
+                      f"{value:f} 是同一行{FUND_COLUMNS[small[0]]} {small[1]:f} 的 {value / small[1]:.0f} 倍，"
+                      "是否按“元”填写了？本表金额单位为万元", "magnitude")
+            elif value >= LARGE:
+                s.add("warning", f"{base}.{col}",
+                      f"{value:f} 万元即 {value / 10000:f} 亿元，是否按“元”填写了？本表金额单位为万元", "magnitude")
+
+
 def _funds(form: Form, template: dict, prof: Profile, s: Scores) -> None:
+    _total_row_cells(form, template, s)
+    _magnitude(form, template, s)
     total = form.total_row
     sources = form.sources
+    drawn = drawn_fund_columns(template)
     for col, name in FUND_COLUMNS.items():
+        if drawn and col not in drawn:
+            continue
         parts = []
+        unreadable = blank = False
         for i, row in enumerate(sources):
             value, err = reader.parse_amount(row.get(col) or "")
             if err:
+                unreadable = True
                 s.add("error", f"funds.sources.{i}.{col}", f"“{row.get(col)}”{err}", "amount")
             elif value is not None:
                 if value < 0:
                     s.add("error", f"funds.sources.{i}.{col}", "金额不能为负数", "negative")
                 parts.append(value)
-        if not parts:
+            else:
+                blank = True
+        if not parts or unreadable:
             continue
         whole, err = reader.parse_amount(total.get(col) or "")
         if err:
             continue
         whole = whole or ZERO
         if sum(parts) != whole:
+            # The sum is the one right 合计 only when every sub-row is filled in and none is
+            # negative; a blank sub-row may be the missing piece instead.
+            fix_label, fix = "", ()
+            if not blank and all(p >= 0 for p in parts):
+                fixed = _amount_text(sum(parts))
+                fix_label, fix = f"合计改为 {fixed}", ((f"funds.total.{col}", fixed),)
             s.add("error", f"funds.total.{col}",
-                  f"{name}：其中各项之和 {_sum_text(parts)} = {sum(parts):f}，与合计 {whole:f} 不一致", "funds-sum")
+                  f"{name}：其中各项之和 {_sum_text(parts)} = {sum(parts):f}，与合计 {whole:f} 不一致", "funds-sum",
+                  fix_label, fix)
     uses = form.uses
     parts = []
     for i, row in enumerate(uses):
@@ -129,7 +206,9 @@ def _explanations(form: Form, prof: Profile, s: Scores) -> None:
         where = f"{ind.path}.reason"
         if reason:
             continue
-        if ind.overridden:
+        if ind.late:
+            s.add("warning", where, "逾期完成，请填写偏差原因及改进措施", "reason-late")
+        elif ind.overridden:
             s.add("warning", where, f"得分已手工修改（按规则计算为 {fmt2(ind.computed) or '无'}），请说明原因", "override")
         elif ind.kind == QUALITATIVE and ind.tier in (2, 3):
             s.add("warning", where, "定性指标未完全达成，请填写偏差原因", "reason-tier")
@@ -158,7 +237,8 @@ def _printed(form: Form, prof: Profile, s: Scores) -> None:
             s.add("error", "funds.total.rate", f"表中填写的执行率“{typed}”不是有效的百分比", "printed-rate")
         elif r2(value) != s.rate:
             s.add("error", "funds.total.rate",
-                  f"表中填写的执行率 {typed} 与预算数、执行数算出的 {fmt2(s.rate)}% 不一致", "printed-rate")
+                  f"表中填写的执行率 {typed} 与预算数、执行数算出的 {fmt2(s.rate)}% 不一致", "printed-rate",
+                  f"改为 {fmt2(s.rate)}%", (("funds.total.rate", f"{fmt2(s.rate)}%"),))
     for i, row in enumerate(form.sources):
         typed = row.get("rate")
         computed = s.source_rates[i] if i < len(s.source_rates) else None
@@ -166,9 +246,11 @@ def _printed(form: Form, prof: Profile, s: Scores) -> None:
             value, err = reader.parse_percent(typed)
             if err or r2(value) != computed:
                 s.add("error", f"funds.sources.{i}.rate",
-                      f"表中填写的执行率 {typed} 与算出的 {fmt2(computed)}% 不一致", "printed-rate")
+                      f"表中填写的执行率 {typed} 与算出的 {fmt2(computed)}% 不一致", "printed-rate",
+                      f"改为 {fmt2(computed)}%", ((f"funds.sources.{i}.rate", f"{fmt2(computed)}%"),))
     typed_total = form.data.get("total")
     if prof.scored and isinstance(typed_total, str) and typed_total.strip() and s.total is not None:
         value, err = reader.parse_amount(typed_total)
         if err or r2(value) != s.total:
-            s.add("error", "total", f"表中填写的总分 {typed_total} 与算出的 {fmt2(s.total)} 不一致", "printed-total")
+            s.add("error", "total", f"表中填写的总分 {typed_total} 与算出的 {fmt2(s.total)} 不一致", "printed-total",
+                  f"改为 {fmt2(s.total)}", (("total", fmt2(s.total)),))

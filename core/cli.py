@@ -29,12 +29,16 @@ def _load_form(path: str):
 
 
 def cmd_score(args) -> int:
-    from .scoring import score
+    from .evaluate import evaluate
     form = _load_form(args.form)
     try:
-        result = score(form)
+        result = evaluate(form)
     except KeyError as e:
         raise CliError(f"未知的计分方案 {e}（文件：{args.form}）") from None
+    if getattr(args, "explain", False):
+        from .explain import explain_lines
+        sys.stdout.write("".join(line + "\n" for line in explain_lines(form, result)))
+        return 0
     sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
     return 0
 
@@ -62,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("score", help="计算表单文件的得分并输出 JSON")
     s.add_argument("form")
+    s.add_argument("--explain", action="store_true", help="每个得分输出一行计分说明（文字），不输出 JSON")
     s.set_defaults(func=cmd_score)
     e = sub.add_parser("export", help="把表单文件导出为 Excel 和/或 PDF")
     e.add_argument("form")

@@ -276,7 +276,8 @@ def _import_layout(pkg, path: Path, embedded: Form | None) -> Form:
 def _keep_computed(data: dict, embedded: Form) -> None:
     """Read by layout a workbook this app exported: a printed score, rate or total still equal to
     what the export computed is not the clerk's (Excel does not recompute our values)."""
-    from .scoring import fmt2, score
+    from .scoring import compute as score
+    from .scoring import fmt2
 
     if data.get("year") is None:
         data["year"] = embedded.data.get("year")
@@ -402,5 +403,3 @@ def _apply_edits(form: Form, sheet, sd, at, path: Path) -> None:
             validate(form.data)
         except FormError as e:
             raise ImportError_(f"“{path.name}”中修改的内容无效：{e}") from None
-
-

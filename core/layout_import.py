@@ -818,7 +818,8 @@ def _finish(rd: Reading, data: dict) -> None:
     """Profile, scores, printed rates and totals."""
     from .model import Form
     from .profiles import profile_ids
-    from .scoring import NOT_APPLICABLE, QUALITATIVE, fmt2, score
+    from .scoring import NOT_APPLICABLE, QUALITATIVE, fmt2
+    from .scoring import compute as score
 
     t = rd.template
     default = t.get("profile")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import math
 from typing import Any, Iterator
 
 FORMAT = "ziping-form"
@@ -256,189 +255,24 @@ class Form:
         return json.dumps(self.data, ensure_ascii=False, indent=2)
 
 
-# ---------------------------------------------------------------- loading
+# ---------------------------------------------------------------- loading (core/formfile.py)
 
-def _check_scalar(value: Any, where: str, *, allow_int_tier: bool = False) -> Any:
-    """A value that should be a string as typed.  Numbers written by other
-    tools are accepted as their JSON text; anything else is an error."""
-    if value is None or isinstance(value, str):
-        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
-            raise FormError(f"文字过长（超过 {MAX_TEXT_CHARS} 字）", where)
-        return value
-    if isinstance(value, bool):
-        raise FormError("应为文字或数字，不能是 true/false", where)
-    if isinstance(value, int):
-        if abs(value) > 10 ** 15:
-            raise FormError("数字过大", where)
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise FormError("数字无效", where)
-        return repr(value)
-    raise FormError("应为文字，实际是列表或对象", where)
-
-
-def _dict(value: Any, where: str, allow_none: bool = True) -> dict:
-    if value is None and allow_none:
-        return {}
-    if not isinstance(value, dict):
-        raise FormError("应为对象（{…}）", where)
-    return value
-
-
-def _list(value: Any, where: str) -> list:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise FormError("应为列表（[…]）", where)
-    return value
-
-
-def validate(data: Any, known_templates: set[str] | None = None) -> Form:
+def validate(data: Any, known_templates: set[str] | None = None) -> "Form":
     """Check a decoded form file and coerce numbers to their text.  Raises FormError."""
-    if not isinstance(data, dict):
-        raise FormError("表单文件的内容应为一个 JSON 对象")
-    if data.get("format") != FORMAT:
-        raise FormError(f"不是绩效自评表单文件（format 应为 \"{FORMAT}\"）", "format")
-    version = data.get("version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise FormError("版本号无效", "version")
-    if version > VERSION:
-        raise FormError(f"表单文件版本 {version} 比本程序新，请升级程序后再打开", "version")
-    template = data.get("template")
-    if not isinstance(template, str) or not template:
-        raise FormError("缺少模板编号", "template")
-    if known_templates is None:
-        from .templates import template_ids
-        known_templates = set(template_ids())
-    if template not in known_templates:
-        raise FormError(f"未知的模板“{template}”", "template")
-    profile = data.get("profile")
-    if profile is not None and not isinstance(profile, str):
-        raise FormError("计分方案应为文字", "profile")
-    if profile:
-        from .profiles import profile_ids
-        if profile not in profile_ids():
-            raise FormError(f"未知的计分方案“{profile}”", "profile")
-    year = data.get("year")
-    if year is not None:
-        if isinstance(year, bool) or not isinstance(year, (int, str)):
-            raise FormError("年度应为四位数字", "year")
-        if isinstance(year, str) and year.strip() and not (year.strip().isdigit() and len(year.strip()) == 4):
-            raise FormError("年度应为四位数字", "year")
-        if isinstance(year, int) and not (1000 <= year <= 9999):
-            raise FormError("年度应为四位数字", "year")
-
-    header = _dict(data.get("header"), "header")
-    for k in list(header):
-        header[k] = _check_scalar(header[k], f"header.{k}")
-
-    funds = _dict(data.get("funds"), "funds")
-    if "total" in funds:
-        total = _dict(funds["total"], "funds.total")
-        for k in FUND_KEYS + ("rate",):
-            if k in total:
-                total[k] = _check_scalar(total[k], f"funds.total.{k}")
-    for part in ("sources", "uses"):
-        rows = _list(funds.get(part), f"funds.{part}")
-        if len(rows) > 1000:
-            raise FormError("资金行过多", f"funds.{part}")
-        for i, row in enumerate(rows):
-            row = _dict(row, f"funds.{part}.{i}", allow_none=False)
-            for k in FUND_KEYS + ("rate",):
-                if k in row:
-                    row[k] = _check_scalar(row[k], f"funds.{part}.{i}.{k}")
-
-    goals = _list(data.get("goals"), "goals")
-    if len(goals) > MAX_GOALS:
-        raise FormError(f"年度目标过多（最多 {MAX_GOALS} 个）", "goals")
-    count = 0
-    for gi, goal in enumerate(goals):
-        goal = _dict(goal, f"goals.{gi}", allow_none=False)
-        for k in ("title", "planned", "achieved"):
-            if k in goal:
-                goal[k] = _check_scalar(goal[k], f"goals.{gi}.{k}")
-        inds = _list(goal.get("indicators"), f"goals.{gi}.indicators")
-        count += len(inds)
-        if count > MAX_INDICATORS:
-            raise FormError(f"绩效指标过多（最多 {MAX_INDICATORS} 行）", f"goals.{gi}.indicators")
-        for ii, ind in enumerate(inds):
-            where = f"goals.{gi}.indicators.{ii}"
-            ind = _dict(ind, where, allow_none=False)
-            for k in INDICATOR_KEYS:
-                if k == "tier" or k not in ind:
-                    continue
-                ind[k] = _check_scalar(ind[k], f"{where}.{k}")
-            tier = ind.get("tier")
-            if isinstance(tier, float) and tier in (1, 2, 3):
-                tier = ind["tier"] = int(tier)
-            if tier is not None and (type(tier) is not int or tier not in (1, 2, 3)):
-                if isinstance(tier, str) and tier.strip() in ("1", "2", "3"):
-                    ind["tier"] = int(tier.strip())
-                elif tier == "":
-                    ind["tier"] = None
-                else:
-                    raise FormError("定性档次应为 1、2、3 或空", f"{where}.tier")
-    texts = _dict(data.get("texts"), "texts")
-    for k in list(texts):
-        texts[k] = _check_scalar(texts[k], f"texts.{k}")
-    # A null where a container belongs means empty.
-    for key, empty in (("header", dict), ("funds", dict), ("goals", list), ("texts", dict)):
-        if key in data and data[key] is None:
-            data[key] = empty()
-    if isinstance(data.get("funds"), dict):
-        for key, empty in (("total", dict), ("sources", list), ("uses", list)):
-            if key in data["funds"] and data["funds"][key] is None:
-                data["funds"][key] = empty()
-    for goal in data.get("goals") or []:
-        if "indicators" in goal and goal["indicators"] is None:
-            goal["indicators"] = []
-    return Form(data)
+    from .formfile import validate as _validate
+    return _validate(data, known_templates)
 
 
-def loads(text: str | bytes, known_templates: set[str] | None = None) -> Form:
+def loads(text: str | bytes, known_templates: set[str] | None = None) -> "Form":
     """Read a form file's text.  Raises FormError with a Chinese message."""
-    if isinstance(text, bytes):
-        if len(text) > MAX_FILE_BYTES:
-            raise FormError("文件过大，不是有效的表单文件")
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            if e.reason == "unexpected end of data":
-                raise FormError("文件不完整（可能被截断），不是有效的 JSON") from None
-            raise FormError("文件不是 UTF-8 编码的文字，无法读取") from None
-    elif len(text) > MAX_FILE_BYTES:
-        raise FormError("文件过大，不是有效的表单文件")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    try:
-        data = json.loads(text, parse_constant=_reject_constant)
-    except RecursionError:
-        raise FormError("文件结构嵌套过深，不是有效的表单文件") from None
-    except json.JSONDecodeError as e:
-        raise FormError(f"文件不是有效的 JSON（第 {e.lineno} 行第 {e.colno} 列附近）") from None
-    except ValueError as e:
-        raise FormError(str(e)) from None
-    return validate(data, known_templates)
+    from .formfile import loads as _loads
+    return _loads(text, known_templates)
 
 
-def _reject_constant(name: str):
-    raise ValueError(f"文件中含有无效的数字 {name}")
-
-
-def load(path, known_templates: set[str] | None = None) -> Form:
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise FormError(f"找不到文件：{path}") from None
-    except IsADirectoryError:
-        raise FormError(f"这是一个文件夹，不是表单文件：{path}") from None
-    except PermissionError:
-        raise FormError(f"没有权限读取文件：{path}") from None
-    except OSError as e:
-        raise FormError(f"无法读取文件：{path}（{e.strerror or e}）") from None
-    return loads(raw, known_templates)
+def load(path, known_templates: set[str] | None = None) -> "Form":
+    """Read a form file (a regular file only).  Raises FormError with a Chinese message."""
+    from .formfile import load as _load
+    return _load(path, known_templates)
 
 
 def dump(form: Form, path) -> None:

@@ -47,7 +47,8 @@ class Profile:
     exec_weight: Decimal
     exec_rule: str            # "cap" | "hunan"
     rate_base: str            # "budget" | "initial"
-    use_transfer: bool        # rate = (B - C) / A
+    use_transfer: bool        # the profile's own form draws column C (help text only: the rate uses C
+                              # wherever the layout draws it, under any profile; see scoring.uses_transfer)
     groups: tuple[Group, ...]
     total: Decimal
     reverse: str              # "linear" | "ratio"

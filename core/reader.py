@@ -68,6 +68,7 @@ _MAX_TEXT = 200  # longer than any real target; longer text is read as words
 # number is a finding on its cell, not a crash of the scorer.
 _MAX_ABS = Decimal("1e15")
 _MAX_PLACES = 10
+MAX_SIGNIFICANT = 15   # Excel keeps 15 significant digits; more is a typing slip, not a value
 
 
 @dataclass(frozen=True)
@@ -177,6 +178,9 @@ def _parse(raw: str) -> Parsed:
         return Parsed(raw=raw, words=True)
     if unit.startswith(("-", "+", "*", "/", "^", "=", "<", ">", "≥", "≤")):
         return Parsed(raw=raw, error="数值格式不正确")
+    unit, stray = _check_unit(unit)
+    if stray:
+        return Parsed(raw=raw, error=f"含有无法识别的字符“{stray}”")
     try:
         number = Decimal(match.group().replace(",", ""))
     except InvalidOperation:
@@ -192,11 +196,32 @@ def _parse(raw: str) -> Parsed:
 
 
 def _out_of_bounds(number: Decimal) -> str | None:
+    if number and len(number.normalize().as_tuple().digits) > MAX_SIGNIFICANT:
+        return f"有效数字超过 {MAX_SIGNIFICANT} 位（Excel 只保留 {MAX_SIGNIFICANT} 位），请检查"
     if abs(number) >= _MAX_ABS:
         return "数值过大，请检查是否多输入了数字"
     if number.as_tuple().exponent < -_MAX_PLACES:
         return f"小数位数过多（最多 {_MAX_PLACES} 位）"
     return None
+
+
+# A unit is words (次, 万元, 人次, km), a percent or per-mille sign alone, words joined by "/"
+# (元/人), and may end in a remark in brackets (%（抽检）).  Anything else — `290$`, `28.8万元%` —
+# is a stray character, and the value is unreadable.
+_UNIT_WORD = r"[A-Za-z\u4e00-\u9fff㎡㎞㎏㎝㎜²³·°℃]+"
+_UNIT_RE = re.compile(rf"^(?:%|‰|℃|m2|{_UNIT_WORD}(?:/{_UNIT_WORD})*)?$")
+_REMARK_RE = re.compile(r"[(（][\u4e00-\u9fff、，,A-Za-z0-9%]*[)）]$")
+
+
+def _check_unit(unit: str) -> tuple[str, str]:
+    """(unit without a bracketed remark, the stray characters or "")."""
+    bare = _REMARK_RE.sub("", unit) if unit else unit
+    if _UNIT_RE.match(bare):
+        return bare, ""
+    stray = "".join(dict.fromkeys(ch for ch in bare if not re.match(_UNIT_WORD, ch) and ch not in "/"))
+    if not stray:                       # a misplaced "/" or a % after words: name the whole unit
+        stray = bare
+    return bare, stray
 
 
 def _looks_numeric_noise(before: str) -> bool:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 from . import sheet as sheet_mod
 from .model import Form, new_goal, new_indicator
-from .scoring import Scores, fmt2, score
+from .evaluate import evaluate
+from .scoring import Scores, fmt2
 from .sheet import COMPUTED, SCORE, Cell, Sheet, build_sheet, edit_cell, redo_changes, undo_changes
 
 _IND_RE = re.compile(r"^goals\.(\d+)\.indicators\.(\d+)\.")
@@ -35,7 +36,7 @@ _GOAL_RE = re.compile(r"^goals\.(\d+)\.")
 def form_summary(form: Form, scores: Scores | None = None) -> dict:
     """The store's summary of a form: year, unit, name, template, total, grade."""
     if scores is None:
-        scores = score(form)
+        scores = evaluate(form)
     t = scores.template
     header = form.header
     unit = str(header.get(t.get("unit_field") or "") or "") if t.get("unit_field") else ""
@@ -242,7 +243,7 @@ class EditSession:
         self.form = form
         self.store = store
         self.form_id = form_id
-        self.scores: Scores = score(form)
+        self.scores: Scores = evaluate(form)
         self.sheet: Sheet = build_sheet(form, self.scores)
         self._pending: tuple[Cell, dict] | None = None     # (cell, committed values) while typing
         self._touched: dict = {}                           # cells redrawn by a preview: (cell, text, value)
@@ -263,7 +264,7 @@ class EditSession:
     def _save(self, records: list[dict]) -> None:
         if self.store is None or self.form_id is None:
             return
-        self.store.save(self.form_id, self.form.data, form_summary(self.form, score(self.form)),
+        self.store.save(self.form_id, self.form.data, form_summary(self.form, evaluate(self.form)),
                         change=records or None)
 
     def commit(self, step: Step) -> None:
@@ -369,7 +370,7 @@ class EditSession:
         """Re-score and update the computed cells and the findings of the current sheet in place
         (the layout is kept).  ``paths``: form paths just changed, whose other cells (the same
         field shown twice, the title) are refreshed too.  Returns the cells whose display changed."""
-        scores = score(self.form)
+        scores = evaluate(self.form)
         self.scores = scores
         sh = self.sheet
         sh.scores = scores
@@ -461,7 +462,7 @@ class EditSession:
     # ------------------------------------------------------------ rebuilding the layout
     def rebuild(self) -> bool:
         """Build the sheet again from the form.  True when the layout (rows, spans, roles) changed."""
-        self.scores = score(self.form)
+        self.scores = evaluate(self.form)
         old = self.sheet
         new = build_sheet(self.form, self.scores)
         self.sheet = new

@@ -14,7 +14,8 @@ from decimal import Decimal
 
 from . import reader
 from .model import Form
-from .scoring import NOT_APPLICABLE, QUALITATIVE, Scores, fmt2, fmt_weight, score
+from .evaluate import evaluate
+from .scoring import NOT_APPLICABLE, QUALITATIVE, Scores, fmt2, fmt_weight
 from .templates import get_template
 
 # Roles
@@ -223,11 +224,13 @@ class _Builder:
             text = fmt_weight(s.max) if scored and s.max is not None else ""
             return self.add(r, c, span=span, text=text, role=COMPUTED, key="max", fmt="weight", bold=bold, border=border)
         if what == "total":
-            text = fmt2(s.total) if scored and s.total is not None else ""
+            empty = "—" if scored and s.empty else ""        # nothing filled in yet: — , not "0.00 差"
+            text = fmt2(s.total) if scored and s.total is not None else empty
             return self.add(r, c, span=span, text=text, role=COMPUTED, key="total", fmt="score",
                             number=s.total if scored else None, bold=bold, border=border)
         if what == "grade":
-            return self.add(r, c, span=span, text=(s.grade or "") if scored else "", role=COMPUTED, key="grade",
+            empty = "—" if scored and s.empty else ""
+            return self.add(r, c, span=span, text=(s.grade or empty) if scored else "", role=COMPUTED, key="grade",
                             bold=bold, border=border)
         raise KeyError(what)
 
@@ -465,7 +468,7 @@ def recomputer(sheet: Sheet, form: Form, scores: Scores):
 def build_sheet(form: Form, scores: Scores | None = None) -> Sheet:
     """Lay a form out as its template's table, with its scores and findings."""
     if scores is None:
-        scores = score(form)
+        scores = evaluate(form)
     return _Builder(form, scores).build()
 
 
@@ -512,7 +515,7 @@ def set_tier(form: Form, gi: int, ii: int, tier: int | None, scores: Scores | No
     """Pick a qualitative tier (1, 2, 3 or None); the score becomes the tier's
     default (w, 0.7w, 0.3w under central) unless the clerk's score already lies in it."""
     if scores is None:
-        scores = score(form)
+        scores = evaluate(form)
     path = f"goals.{gi}.indicators.{ii}"
     changes = []
     old_tier = form.get_raw(f"{path}.tier")

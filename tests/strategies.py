@@ -21,13 +21,22 @@ number_text = st.one_of(
 )
 
 
+# Deadlines, completions and bare numbers as clerks write them (DOMAIN §4 "More rules").
+DEADLINES = ["{m}月前", "{m}月底前", "{m}月底完成", "≤{m}月底", "{m}月{d}日前", "年底前", "年内", "第三季度",
+             "{m}月", "{m}月{d}日", "按时", "提前完成", "如期", "逾期完成", "已完成", "13月前", "{m}月31日前"]
+BARE = ["0.96", "1", "1.5", "0", "96", "0.5%", "290$", "28.8万元%", "1234567890123456", "0起", "0次"]
+
+
 @st.composite
 def value_text(draw):
-    kind = draw(st.integers(0, 3))
+    kind = draw(st.integers(0, 4))
     if kind == 0:
         return draw(st.sampled_from(WORDS))
     if kind == 1:
         return draw(st.text(max_size=12))
+    if kind == 4:
+        pattern = draw(st.sampled_from(DEADLINES + BARE))
+        return pattern.format(m=draw(st.integers(1, 12)), d=draw(st.integers(1, 30)))
     op = draw(st.sampled_from(OPS))
     suffix = draw(st.sampled_from(["", "以上", "以内"])) if not op else ""
     return f"{op}{draw(number_text)}{draw(st.sampled_from(UNITS))}{suffix}"

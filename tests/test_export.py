@@ -22,7 +22,7 @@ from core.export import pdf as pdfmod  # noqa: E402
 from core.export import xlsx as xlsxmod  # noqa: E402
 from core.imports import import_workbook  # noqa: E402
 from core.model import Form, load, new_form  # noqa: E402
-from core.scoring import score  # noqa: E402
+from core.evaluate import evaluate  # noqa: E402
 from core.sheet import SCORE, build_sheet  # noqa: E402
 from core.templates import get_template  # noqa: E402
 from openpyxl.utils import get_column_letter  # noqa: E402
@@ -466,7 +466,7 @@ def test_round_trip_samples(exported, name, tmp_path):
     form, x, _ = exported[name]
     back = import_workbook(x)
     assert back.data == form.data
-    assert json.dumps(score(back).to_json(), ensure_ascii=False) == json.dumps(score(form).to_json(), ensure_ascii=False)
+    assert json.dumps(evaluate(back).to_json(), ensure_ascii=False) == json.dumps(evaluate(form).to_json(), ensure_ascii=False)
     assert back.to_json() == form.to_json()
 
 
@@ -474,7 +474,7 @@ def test_round_trip_sixty_indicators(long60):
     form, x, _ = long60
     back = import_workbook(x)
     assert back.data == form.data
-    assert score(back).to_json() == score(form).to_json()
+    assert evaluate(back).to_json() == evaluate(form).to_json()
 
 
 def test_round_trip_weird_form(tmp_path):

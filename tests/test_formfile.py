@@ -108,8 +108,8 @@ def test_loader_on_form_shaped_json(extra):
         form = loads(json.dumps(data))
     except FormError:
         return
-    from core.scoring import score
-    score(form)        # whatever loads also scores without raising
+    from core.evaluate import evaluate
+    evaluate(form)        # whatever loads also scores without raising
 
 
 @settings(max_examples=500, deadline=None)

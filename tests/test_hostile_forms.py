@@ -7,7 +7,7 @@ import tracemalloc
 import pytest
 
 from core.model import FormError, load, loads
-from core.scoring import score
+from core.evaluate import evaluate
 from core.sheet import build_sheet
 from tests.helpers import SAMPLES, central_form
 
@@ -84,7 +84,7 @@ def test_deep_nesting():
                                    "1_000", "½", "٣", "१२", "9" * 30, "1" + "0" * 15, "0.00000000001"])
 def test_odd_numbers_become_findings_on_their_cell(typed):
     form = central_form([dict(target="≥100", actual=typed, weight="90")], executed=typed)
-    s = score(form)                         # never raises
+    s = evaluate(form)                         # never raises
     sheet = build_sheet(form, s)
     ind = s.indicators[0]
     wheres = {f.where for f in s.findings}

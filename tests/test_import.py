@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from core.export import export_form  # noqa: E402
 from core.imports import ImportError_, import_workbook, shown_text  # noqa: E402
 from core.model import load  # noqa: E402
-from core.scoring import score  # noqa: E402
+from core.evaluate import evaluate  # noqa: E402
 from core.sheet import build_sheet  # noqa: E402
 from test_export import make_form  # noqa: E402
 
@@ -82,7 +82,7 @@ def test_visible_edits_are_applied(exported, tmp_path):
     assert back.get("goals.0.indicators.2.target") == form.get("goals.0.indicators.2.target")
     changed = {k for k in ("goals.0.indicators.0.actual", "funds.total.budget")}
     assert changed
-    assert score(back).total != score(form).total
+    assert evaluate(back).total != evaluate(form).total
 
 
 def test_typed_text_survives_a_save_in_excel(tmp_path):
@@ -118,7 +118,7 @@ def test_rows_inserted_in_our_workbook_fall_back_to_the_layout(exported, tmp_pat
     assert back.get("goals.0.indicators.0.actual") == "5次"
     assert back.year == form.year and back.template_id == form.template_id
     assert [i["name"] for _, _, i in back.indicators()] == [i["name"] for _, _, i in form.indicators()]
-    assert score(back).total != score(form).total
+    assert evaluate(back).total != evaluate(form).total
 
 
 def test_corrupted_embedded_form_is_refused(exported, tmp_path):
@@ -199,7 +199,7 @@ def test_import_handmade_central_workbook(tmp_path):
     assert inds[0]["weight"] == "20" and inds[1]["reason"] == "疫情影响"
     # scores equal to what the rules give stay computed
     assert all(i["score"] is None for i in inds)
-    s = score(f)
+    s = evaluate(f)
     assert s.total is not None and str(s.total) == "94.51"
 
 
@@ -227,7 +227,7 @@ def test_exported_workbook_without_embedded_form_reads_by_layout(exported, tmp_p
     assert f.header == {k: v for k, v in form.header.items()}
     assert [i["name"] for i in f.goals[0]["indicators"]] == [i["name"] for _, _, i in form.indicators()]
     assert [i["target"] for i in f.goals[0]["indicators"]] == [i["target"] for _, _, i in form.indicators()]
-    assert score(f).total == score(form).total
+    assert evaluate(f).total == evaluate(form).total
 
 
 def test_unrecognised_workbook_is_refused(tmp_path):

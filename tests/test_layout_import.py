@@ -10,7 +10,7 @@ import pytest
 
 from core.imports import import_workbook
 from core.model import new_form
-from core.scoring import score
+from core.evaluate import evaluate as score
 from core.templates import get_template
 from tests.helpers import sample, sample_paths
 from tests.layout_check import differences, paper, workbook_without_data
@@ -142,7 +142,7 @@ def test_the_profile_the_sheet_prints_is_found(tmp_path, tid, profile):
     if profile == "beijing-2016":
         form.funds["total"]["initial"] = "80"           # beijing rates against 年初预算数
     if tid == "hunan-dept":
-        form.funds["total"]["transfer"] = "10"          # hunan subtracts 上级财政转移支付(C); central does not
+        form.funds["total"]["executed"] = "108"         # over budget: hunan gives 10 × (2 − 1.08), central 10
     back = _check(tmp_path, form)
     assert back.profile_id == profile
     assert score(back).total == score(form).total

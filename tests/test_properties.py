@@ -6,7 +6,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 
 from core.model import loads
-from core.scoring import NOT_APPLICABLE, r2, score
+from core.evaluate import evaluate
+from core.scoring import NOT_APPLICABLE, r2
 from core.sheet import build_sheet
 from tests.strategies import form
 
@@ -16,7 +17,7 @@ PROPS = settings(max_examples=500, deadline=None)
 @PROPS
 @given(form())
 def test_computed_scores_stay_within_their_weight(f):
-    s = score(f)
+    s = evaluate(f)
     for ind in s.indicators:
         if ind.computed is not None and ind.weight is not None:
             assert Decimal(0) <= ind.computed <= ind.weight, ind
@@ -27,19 +28,26 @@ def test_computed_scores_stay_within_their_weight(f):
 @PROPS
 @given(form())
 def test_total_is_the_sum_of_the_printed_scores(f):
-    s = score(f)
+    s = evaluate(f)
     if not s.profile.scored or s.profile.cap_by_rate:
         assert s.to_json()["total"] is None or s.profile.scored
         return
     sheet = build_sheet(f, s)
     if sheet.cell_for("total") is None:      # a layout without a score column prints no total
         return
+    if s.total is None:                      # nothing scored yet: — , never "0.00 差"
+        assert s.empty and sheet.cell_for("total").text == "—" and s.grade is None
+        return
     assert sheet.cell_for("total").text == f"{s.total:.2f}"
     printed = []
     for c in sheet.cells:
         if c.role != "score" or not c.text:
             continue
-        if s.indicator(*map(int, c.key.split(".")[1:4:2])).kind == NOT_APPLICABLE:
+        ind = s.indicator(*map(int, c.key.split(".")[1:4:2]))
+        if ind.kind == NOT_APPLICABLE:
+            continue
+        if not ind.counted:                  # no valid weight: shown, flagged, not counted
+            assert c.text == "" or s.findings_at(f"{ind.path}.score") or s.findings_at(f"{ind.path}.weight"), c
             continue
         if re.fullmatch(r"-?\d+\.\d\d", c.text):
             printed.append(Decimal(c.text))
@@ -61,7 +69,7 @@ def test_save_then_load_is_identity(f):
 @PROPS
 @given(form())
 def test_every_finding_is_chinese_and_placed(f):
-    s = score(f)
+    s = evaluate(f)
     sheet = build_sheet(f, s)
     for finding in s.findings:
         assert finding.level in ("error", "warning")

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import QMessageBox
 
 import core.store as store_mod
 from core.model import validate
-from core.scoring import score
+from core.evaluate import evaluate
 from core.store import (MIGRATIONS, SCHEMA_VERSION, Recovered, Store, StoreDamaged, StoreError, is_good_backup,
                         list_backups, newest_good_backup, recover_from_backup)
 from core.templates import template_ids
@@ -332,7 +332,7 @@ def _check_fixture_forms(s: Store) -> None:
     assert [r["name"] for r in s.list_forms(deleted=True)] == ["综治、平安建设经费"]
     for r in rows + s.list_forms(deleted=True):
         form = validate(s.get(r["id"]), set(template_ids()))
-        score(form)
+        evaluate(form)
     dept = next(r for r in rows if r["year"] == 2020)
     assert s.get(dept["id"])["header"]["填报人"] == "张三（旧版本填写）"
     assert s.history(dept["id"])[0]["new"] == "张三（旧版本填写）"

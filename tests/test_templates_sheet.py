@@ -4,7 +4,7 @@ import json
 import pytest
 
 from core.model import new_form
-from core.scoring import score
+from core.evaluate import evaluate
 from core.sheet import build_sheet, edit_cell, redo_changes, set_tier, undo_changes
 from core.templates import TemplateError, all_templates, check_template, get_template
 from tests.helpers import big_central_form, sample, sample_paths
@@ -100,7 +100,7 @@ def test_tier_pick_sets_default_score():
     form = sample("central-project-example-2022.json")
     changes = set_tier(form, 0, 6, 2)
     assert form.get("goals.0.indicators.6.score") == "7.00"
-    assert score(form).indicators[6].tier == 2
+    assert evaluate(form).indicators[6].tier == 2
     undo_changes(form, changes)
     assert form.get("goals.0.indicators.6.score") == "10"
 

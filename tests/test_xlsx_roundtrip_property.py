@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from core.export.xlsx import write_xlsx
 from core.imports import import_workbook
-from core.scoring import score
+from core.evaluate import evaluate
 from tests.layout_check import differences, drawn_only, fits_excel, paper, workbook_without_data
 from tests.strategies import form
 
@@ -34,7 +34,7 @@ def test_xlsx_export_then_import_is_identity(scratch, f):
     back = import_workbook(scratch)
     assert back.data == f.data
     assert back.to_json() == f.to_json()
-    assert json.dumps(score(back).to_json(), ensure_ascii=False) == json.dumps(score(f).to_json(), ensure_ascii=False)
+    assert json.dumps(evaluate(back).to_json(), ensure_ascii=False) == json.dumps(evaluate(f).to_json(), ensure_ascii=False)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,

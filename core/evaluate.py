@@ -1,0 +1,19 @@
+"""Evaluating a form: its scores and every finding.
+
+:mod:`core.scoring` computes, :mod:`core.checks` reads what it computed; this
+function above both is the one callers use (the editor, the sheet, the command
+line, the importer, exports).
+"""
+from __future__ import annotations
+
+from . import checks
+from .model import Form
+from .profiles import Profile
+from .scoring import Scores, compute
+
+
+def evaluate(form: Form, profile: Profile | str | None = None) -> Scores:
+    """Scores and findings of a form under a profile (default: the form's, else its template's)."""
+    s = compute(form, profile)
+    checks.run(form, s.template, s.profile, s)
+    return s
