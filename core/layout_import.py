@@ -307,7 +307,8 @@ class _Walker:
                 continue
             r, m = hit
             if key == "title":
-                self.rd.found.append(label)
+                # a title of fixed words says more than one that is mostly the unit's name
+                self.rd.found.extend([label] * (1 if names else 3))
             self.cursor = r + 1
             if m.groupdict().get("year"):
                 self.rd.data["year"] = int(m.group("year"))
@@ -423,13 +424,15 @@ class _Walker:
         """(first header row, rows it takes) of the first row holding ``need`` of the labels."""
         start = self.cursor if start is None else start
         for r in range(start, self.g.nrows):
-            got = sum(1 for lab in labels if self.g.find_label(r, lab) is not None)
-            if got >= need:
-                return r, 1
+            cols = [c for c in (self.g.find_label(r, lab) for lab in labels) if c is not None]
+            if len(cols) >= need:
+                # labels merged down over a second row: sub-labels (指标性质 | 指标值 | 度量单位) below
+                two = any(self.g.extent.get((r, c), (r, c))[0] > r for c in cols)
+                return r, 2 if two and r + 1 < self.g.nrows else 1
             if r + 1 < self.g.nrows:       # a header over two rows
                 both = sum(1 for lab in labels if self.g.find_label(r, lab) is not None
                            or self.g.find_label(r + 1, lab) is not None)
-                if both >= need and got > 0:
+                if both >= need and cols:
                     return r, 2
         return None
 

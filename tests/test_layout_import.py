@@ -6,6 +6,8 @@ workbook after a blank row is inserted, the table is moved one column right, or 
 cells are unmerged and merged again.  "The same form" is defined in tests/layout_check.py."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from core.imports import import_workbook
@@ -155,3 +157,168 @@ def test_template_is_detected_not_assumed(tmp_path):
         back = read_back(tmp_path, form)
         assert back.template_id == form.template_id
         assert paper(back) == paper(form)
+
+
+# ---------------------------------------------------------------- tables as clerks make them
+
+def _clerk_workbook(path, *, split_header=False, unit_columns=False, one_line_signature=False,
+                    printed=("85.11%", "94.51"), formula=False):
+    """A 项目支出绩效自评表 typed by hand in Excel (no hidden sheet, no app styles)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["项目支出绩效自评表"])
+    ws.append(["（2022年度）"])
+    ws.append([])                                                  # an extra blank row
+    ws.append(["项目名称", None, "综治、平安建设经费"])
+    ws.append(["主管部门", None, "南岳区委政法委", None, None, "实施单位", None, "中共南岳区委政法委员会"])
+    ws.append(["项目资金\n（万元）", None, None, None, "年初预算数", "全年预算数\n（A）", "全年执行数（B）", "分值",
+               "执行率（B/A）", "得分"])
+    ws.append([None, None, "年度资金总额", None, 36, 36, 30.64, 10, printed[0], 8.51])
+    ws.append([None, None, "其中：当年财政拨款", None, 36, 36, 30.64, "—", "—", "—"])
+    ws.append(["年度总体目标", None, "预期目标", None, None, None, "实际完成情况"])
+    ws.append([None, None, "深化平安建设", None, None, None, "已完成"])
+    rows = [("产出指标", "数量指标", "公众安全感民意调查", ("≥", 10, "次"), ("", 10, "次"), 20, 20, None),
+            (None, None, "“平安县市区”工作考评", ("≥", 10, "次"), ("", 8, "次"), 20, 16, "疫情影响"),
+            (None, "质量指标", "综治考评合格率", ("=", 100, "%"), ("", 100, "%"), 10, 10, None),
+            ("效益指标", "社会效益指标", "群众安全感", ("≥", 95, "%"), ("", 96, "%"), 30, 30, None),
+            ("满意度指标", "服务对象满意度指标", "群众满意度", ("≥", 90, "%"), ("", 92, "%"), 10, 10, None)]
+    if split_header:      # 年度指标值 over 指标性质 | 指标值 | 度量单位, on two header rows
+        ws.append(["绩效指标", "一级指标", "二级 指标", "三级指标", "年度指标值", None, None, "实际完成值", "分值", "得分",
+                   "偏差原因分析及改进措施"])
+        ws.append([None, None, None, None, "指标性质", "指标值", "度量单位"])
+        top = ws.max_row - 1
+        ws.merge_cells(start_row=top, start_column=5, end_row=top, end_column=7)
+        for col in (2, 3, 4, 8, 9, 10, 11):
+            ws.merge_cells(start_row=top, start_column=col, end_row=top + 1, end_column=col)
+        for l1, l2, name, (op, v, u), (_, av, au), w, s, why in rows:
+            ws.append([None, l1, l2, name, op, v, u, f"{av}{au}", w, s, why])
+    elif unit_columns:    # value and unit in cells of their own
+        ws.append(["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "单位", "实际完成值", "单位", "分值", "得分",
+                   "偏差原因分析及改进措施"])
+        for l1, l2, name, (op, v, u), (_, av, au), w, s, why in rows:
+            ws.append([None, l1, l2, name, f"{op}{v}", u, av, au, w, s, why])
+    else:
+        ws.append(["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                   "偏差原因分析及改进措施"])
+        for l1, l2, name, (op, v, u), (_, av, au), w, s, why in rows:
+            ws.append([None, l1, l2, name, f"{op}{v}{u}", f"{av}{au}", w, s, why])
+    ws.append(["总分", None, None, None, None, None, 100, printed[1], "自评等级", "优"])
+    if one_line_signature:
+        ws.append(["填报人：王五    联系电话：0734-5678901    填报日期：2023-03-29"])
+        ws.merge_cells(start_row=ws.max_row, start_column=1, end_row=ws.max_row, end_column=10)
+    else:
+        ws.append(["填报人：", "王五", None, "联系电话：", None, "0734-5678901", None, "填报日期：", "2023-03-29"])
+    for row in ws.iter_rows():
+        for c in row:
+            if isinstance(c.value, str) and c.value.startswith("="):
+                c.data_type = "s"                               # "=100%" typed as text, not a formula
+            if formula and c.value == "8次":
+                c.value = "=8&\"次\""                          # a formula saved without its result
+    wb.save(path)
+
+
+def _inds(f):
+    return [(i["level1"], i["level2"], i["name"], i["target"], i["actual"]) for _, _, i in f.indicators()]
+
+
+EXPECTED = [("产出指标", "数量指标", "公众安全感民意调查", "≥10次", "10次"),
+            ("产出指标", "数量指标", "“平安县市区”工作考评", "≥10次", "8次"),
+            ("产出指标", "质量指标", "综治考评合格率", "=100%", "100%"),
+            ("效益指标", "社会效益指标", "群众安全感", "≥95%", "96%"),
+            ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90%", "92%")]
+
+
+@pytest.mark.parametrize("arrangement", ["plain", "split_header", "unit_columns"])
+def test_a_clerks_table_is_read_whatever_the_arrangement(tmp_path, arrangement):
+    x = tmp_path / "clerk.xlsx"
+    _clerk_workbook(x, **({arrangement: True} if arrangement != "plain" else {}))
+    f = import_workbook(x)
+    assert f.template_id == "central-project" and f.year == 2022
+    assert _inds(f) == EXPECTED
+    assert f.header["项目名称"] == "综治、平安建设经费" and f.header["实施单位"] == "中共南岳区委政法委员会"
+    assert f.header["填报人"] == "王五" and f.header["联系电话"] == "0734-5678901"
+    total = f.funds["total"]
+    assert (total["initial"], total["budget"], total["executed"]) == ("36", "36", "30.64")
+    assert [s["label"] for s in f.sources] == ["当年财政拨款"]
+    assert f.goals[0]["planned"] == "深化平安建设" and f.goals[0]["achieved"] == "已完成"
+    assert score(f).total == Decimal("94.51")
+
+
+def test_signature_line_typed_into_one_merged_cell(tmp_path):
+    x = tmp_path / "clerk.xlsx"
+    _clerk_workbook(x, one_line_signature=True)
+    f = import_workbook(x)
+    assert (f.header["填报人"], f.header["联系电话"], f.header["填报日期"]) == ("王五", "0734-5678901", "2023-03-29")
+
+
+def test_printed_rate_and_total_that_the_numbers_do_not_give_are_kept_and_flagged(tmp_path):
+    """Issue 11: a typed 执行率 or 总分 that disagrees with the numbers was discarded."""
+    x = tmp_path / "clerk.xlsx"
+    _clerk_workbook(x, printed=("90.00%", "96.00"))
+    f = import_workbook(x)
+    assert f.funds["total"]["rate"] == "90.00%" and f.data["total"] == "96.00"
+    found = {(x.where, x.code) for x in score(f).findings}
+    assert ("funds.total.rate", "printed-rate") in found and ("total", "printed-total") in found
+    # the same table with the printed figures the numbers give keeps neither
+    _clerk_workbook(x)
+    g = import_workbook(x)
+    assert "rate" not in g.funds["total"] and "total" not in g.data
+
+
+def test_a_formula_without_its_result_is_a_finding_on_its_cell(tmp_path):
+    from core.layout_import import FORMULA_MESSAGE
+
+    x = tmp_path / "clerk.xlsx"
+    _clerk_workbook(x, formula=True)
+    f = import_workbook(x)
+    assert f.get("goals.0.indicators.1.actual") == ""
+    at = [x for x in score(f).findings if x.where == "goals.0.indicators.1.actual"]
+    assert [(x.message, x.level) for x in at if x.message == FORMULA_MESSAGE] == [(FORMULA_MESSAGE, "error")]
+    f.set("goals.0.indicators.1.actual", "8次")            # filled in: the finding goes
+    assert not [x for x in score(f).findings if x.message == FORMULA_MESSAGE]
+
+
+def test_a_formula_without_its_result_in_our_own_workbook(tmp_path):
+    import openpyxl
+
+    from core.export import export_form
+    from core.layout_import import FORMULA_MESSAGE
+    from core.sheet import build_sheet
+
+    form = sample("central-project-example-2022.json")
+    x = tmp_path / "ours.xlsx"
+    export_form(form, xlsx=x)
+    wb = openpyxl.load_workbook(x)
+    c = build_sheet(form).cell_for("goals.0.indicators.0.actual")
+    wb.worksheets[0].cell(c.row + 1, c.col + 1).value = "=10&\"次\""
+    wb.save(x)
+    f = import_workbook(x)
+    assert FORMULA_MESSAGE in [m.message for m in score(f).findings if m.where == "goals.0.indicators.0.actual"]
+
+
+def test_a_sichuan_table_with_operator_value_and_unit_in_three_cells(tmp_path):
+    """A new template file brings its reader: the Sichuan table is found by its own labels."""
+    form = filled("sichuan-project")
+    back = read_back(tmp_path, form)
+    assert back.template_id == "sichuan-project"
+    assert [i["target"] for _, _, i in back.indicators()] == [i["target"] for _, _, i in form.indicators()]
+
+
+def test_a_workbook_in_no_template_is_refused_naming_the_closest(tmp_path):
+    import openpyxl
+
+    from core.imports import ImportError_
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["项目支出绩效自评表"])
+    ws.append(["项目名称", None, "某项目"])
+    ws.append(["绩效指标", "指标", "目标", "完成"])
+    x = tmp_path / "odd.xlsx"
+    wb.save(x)
+    with pytest.raises(ImportError_) as e:
+        import_workbook(x)
+    msg = str(e.value)
+    assert "最接近“项目支出绩效自评表（财政部通用）”" in msg and "一级指标" in msg and "三级指标" in msg
