@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import json
 import re
 import zipfile
 from decimal import Decimal, InvalidOperation
@@ -300,8 +301,9 @@ def _keep_computed(data: dict, embedded: Form) -> None:
 # ---------------------------------------------------------------- workbooks this app exported
 
 def _import_embedded(pkg, path: Path) -> Form:
-    from .export.xlsx import EMBED_MAGIC, EMBED_SHEET, SHEET_NAME
+    from .export.xlsx import EMBED_MAGIC, EMBED_SHEET, ROW_MAP_CELL, SHEET_NAME
     from .templates import template_ids
+    _ROW_MAP = (ROW_MAP_CELL[0] - 1, ROW_MAP_CELL[1] - 1)
     from .xlsx_read import sheet_index
 
     sd = _read_sheet(pkg, sheet_index(pkg, EMBED_SHEET))
@@ -337,21 +339,44 @@ def _import_embedded(pkg, path: Path) -> Form:
     if index is None:
         index = next((i for i, (n, _s, _p) in enumerate(pkg.sheets) if n != EMBED_SHEET), None)
     if index is not None:
-        _apply_visible_edits(form, _read_sheet(pkg, index), path)
+        _apply_visible_edits(form, _read_sheet(pkg, index), path, _spread_rows(at(*_ROW_MAP)))
     return form
+
+
+def _spread_rows(value) -> dict:
+    """{sheet row: workbook rows} of the rows the export spread over several workbook rows."""
+    if not (isinstance(value, str) and value.startswith("rows:")):
+        return {}
+    try:
+        return {int(k): int(v) for k, v in json.loads(value[5:]).items()}
+    except (ValueError, AttributeError, TypeError):
+        return {}
 
 
 def _norm(text) -> str:
     return re.sub(r"\s+", "", str(text or ""))
 
 
-def _apply_visible_edits(form: Form, sd, path: Path) -> None:
+def _row_starts(spread: dict, nrows: int) -> list[int]:
+    """The workbook row (0-based) where each sheet row starts, and the one after the last
+    (as :func:`core.export.xlsx.row_starts`, from the map read out of the hidden sheet)."""
+    starts, at = [], 0
+    for r in range(nrows):
+        starts.append(at)
+        at += max(1, min(spread.get(r, 1), 10_000))
+    starts.append(at)
+    return starts
+
+
+def _apply_visible_edits(form: Form, sd, path: Path, spread: dict) -> None:
     """Apply every input cell the clerk changed in Excel on top of the embedded form."""
     from .sheet import HEADER, LABEL, build_sheet
 
     sheet = build_sheet(form)
+    starts = _row_starts(spread, sheet.nrows)       # a tall row may span several workbook rows
 
     def at(r: int, c: int):
+        r = starts[r] if r < len(starts) else r
         cell = sd.cells.get((r, c))
         return (cell.value, cell.number_format) if cell is not None else (None, None)
 
@@ -361,10 +386,10 @@ def _apply_visible_edits(form: Form, sd, path: Path) -> None:
     moved = [c for c in labels if _norm(shown_text(*at(c.row, c.col))) != _norm(c.text)]
     if moved:
         raise _Fallback(form)
-    _apply_edits(form, sheet, sd, at, path)
+    _apply_edits(form, sheet, sd, at, path, starts)
 
 
-def _apply_edits(form: Form, sheet, sd, at, path: Path) -> None:
+def _apply_edits(form: Form, sheet, sd, at, path: Path, starts: list[int]) -> None:
     from .export.xlsx import cell_output
     from .layout_import import FORMULA_MESSAGE
     from .sheet import EDITABLE_ROLES, edit_cell
@@ -375,7 +400,7 @@ def _apply_edits(form: Form, sheet, sd, at, path: Path) -> None:
         if cell.role not in EDITABLE_ROLES or not cell.key:
             continue
         got, number_format = at(cell.row, cell.col)
-        raw = sd.cells.get((cell.row, cell.col))
+        raw = sd.cells.get((starts[cell.row] if cell.row < len(starts) else cell.row, cell.col))
         if raw is not None and raw.formula:
             notes.append({"where": cell.key, "message": FORMULA_MESSAGE})
         kind, expected, _fmt = cell_output(cell)

@@ -46,7 +46,10 @@ class IndicatorBlocks:
             rows = self.table_rows(bi, hr + hn, side, stop)
             if block.get("per_goal") and side is None:
                 rows = self.trim_title_row(rows, core)
-            rows = [r for r in rows if not self._continuation(r, cols, [])]
+            # a row spread over several workbook rows: all but its merged 一级/二级 cells are
+            # covered (those may have been unmerged and filled down)
+            own = {k: v for k, v in cols.items() if not any(c.get("merge") and c["key"] == k for c in columns)}
+            rows = [r for r in rows if not self._continuation(r, own or cols, [])]
             if side is None:
                 rows = [r for r in rows if not self.g.blank(r)]
             if not block.get("per_goal"):

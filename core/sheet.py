@@ -17,6 +17,7 @@ from .model import Form
 from .evaluate import evaluate
 from .scoring import NOT_APPLICABLE, QUALITATIVE, Scores, fmt2, fmt_weight
 from .templates import get_template
+from .widths import solve_widths
 
 # Roles
 TITLE, SUBTITLE, LABEL, HEADER, INPUT, TEXT, COMPUTED, SCORE, BLANK = (
@@ -186,6 +187,7 @@ class _Builder:
             getattr(self, "block_" + block["type"])(block)
         self.sheet.title = fill_text(self.t["title"], self.form)
         self.place_findings()
+        self.sheet.col_widths = solve_widths(self.sheet)
         return self.sheet
 
     def block_title(self, block: dict) -> None:

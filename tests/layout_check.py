@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 from decimal import Context
 
-from core.export.xlsx import _ILLEGAL, EMBED_SHEET, build_workbook, cell_output, excel_text
+from core.export.cells import DATE_KEYS, chinese_date
+from core.export.xlsx import EMBED_SHEET, build_workbook, cell_output, excel_text
+from core.export.xlsx_grid import _ILLEGAL
 from core.model import Form
 from core.reader import parse_amount
 from core.sheet import EDITABLE_ROLES, build_sheet, split_target
@@ -22,7 +24,7 @@ def shown(cell) -> object:
     kind, value, fmt = cell_output(cell)
     if kind == "n":
         return ("n", fmt, _EXCEL.create_decimal(value).normalize())
-    return excel_text(cell.text)
+    return value or ""          # the printed text (a date as 2023年3月29日), as a cell can hold it
 
 
 def paper(form: Form) -> list[tuple]:
@@ -77,6 +79,10 @@ def differences(original: Form, back: Form) -> list[str]:
             continue
         if cell.text != (cell.value or "") and cell.key.endswith(".label"):
             continue          # decorated (其中：) labels: compared on paper
+        if cell.key in DATE_KEYS:       # printed as 2023年3月29日: read back as printed
+            if chinese_date(back.get(cell.key)) != chinese_date(original.get(cell.key)):
+                out.append(f"{cell.key}: {back.get(cell.key)!r} != {original.get(cell.key)!r}")
+            continue
         if not _same_value(back.get(cell.key), original.get(cell.key)):
             out.append(f"{cell.key}: {back.get(cell.key)!r} != {original.get(cell.key)!r}")
     return out

@@ -226,20 +226,25 @@ def test_pdf_layout_spans_every_merged_cell(long60):
     form, _, _ = long60
     sheet = build_sheet(form)
     lay = pdfmod.layout(sheet)
-    story = [f for f in pdfmod.build_story(lay) if f.__class__.__name__ == "Table"]
-    assert len(story) == len(lay.pages) >= 3
-    spans = [cmd for t in story for cmd in t._spanCmds]
+    assert len(lay.pages) >= 3
+    drawn = [pdfmod.page_cells(lay, p) for p in range(len(lay.pages))]
     merged = [c for c in sheet.cells if c.rowspan > 1 or c.colspan > 1]
+    spans = [d for page in drawn for d in page if d.r1 > d.r0 or d.c1 > d.c0]
     assert len(spans) >= len(merged)
+    # every merged cell is drawn over its columns, and over its rows on each page it reaches
+    for page, cells in zip(lay.pages, drawn):
+        for d in cells:
+            c = d.box.cell
+            assert (d.c0, d.c1) == (c.col, c.col + c.colspan - 1)
+            on_page = [j for j, sl in enumerate(page) if c.row <= sl.row < c.row + c.rowspan]
+            assert (d.r0, d.r1) == (min(on_page), max(on_page))
     # Same column widths on every page, filling the frame.
     pw, _ = lay.page_size
-    for t in story:
-        assert t._argW == lay.col_widths
     assert abs(sum(lay.col_widths) - (pw - 2 * pdfmod.MARGIN_X)) < 0.01
     # Every page fits its frame.
     _, ph = lay.page_size
     for page in lay.pages:
-        assert sum(lay.row_heights[p] for p in page) <= ph - pdfmod.MARGIN_TOP - pdfmod.MARGIN_BOTTOM
+        assert sum(sl.height for sl in page) <= ph - pdfmod.MARGIN_TOP - pdfmod.MARGIN_BOTTOM
 
 
 def test_pdf_no_line_starts_with_closing_punctuation(exported):
@@ -282,14 +287,14 @@ def test_pdf_draws_the_lines_as_broken():
     text = "按季度及时开展司法救助工作，发放救助资金七十万元；三是认真做好未收押未收监病犯清理整顿工作。全部收监，提前完成任务！" * 6
     form.data["goals"][0]["indicators"][2]["reason"] = text
     pdfmod.register_font()
-    story = pdfmod.build_story(pdfmod.layout(build_sheet(form)))
-    drawn = []
-    for table in story:
-        for row in getattr(table, "_cellvalues", []):
-            drawn += [cell for cell in row if hasattr(cell, "lines")]
+    lay = pdfmod.layout(build_sheet(form))
+    drawn = [d for p in range(len(lay.pages)) for d in pdfmod.page_cells(lay, p) if any(d.lines)]
     assert drawn
-    reason = [d for d in drawn if len("".join(d.lines)) > 10 and "".join(d.lines) in text]
-    assert "".join("".join(d.lines) for d in reason) == text
+    def own(d):                    # a piece continued from the previous page starts with （续）
+        return d.lines[1:] if d.lines[:1] == [pdfmod.CONTINUED] else d.lines
+
+    reason = [d for d in drawn if len("".join(own(d))) > 10 and "".join(own(d)) in text]
+    assert "".join("".join(own(d)) for d in reason) == text
     for d in drawn:
         for line in d.lines[1:]:
             assert line[:1] not in pdfmod.NO_START, d.lines
@@ -376,15 +381,17 @@ def test_xlsx_layout_and_print_setup(exported, name):
     wb = workbook(x)
     ws = wb.worksheets[0]
     assert ws.title == "绩效自评表"
-    # merges as in the sheet, borders on every cell of a bordered range
-    want = {(c.row + 1, c.col + 1, c.row + c.rowspan, c.col + c.colspan) for c in sheet.cells
-            if c.rowspan > 1 or c.colspan > 1}
+    # merges as in the sheet (a tall row spread over several workbook rows merges its
+    # cells down), borders on every cell of a bordered range
+    starts = xlsxmod.row_starts(wb, sheet.nrows)
+    want = {(starts[c.row] + 1, c.col + 1, starts[c.row + c.rowspan], c.col + c.colspan) for c in sheet.cells
+            if c.rowspan > 1 or c.colspan > 1 or starts[c.row + 1] - starts[c.row] > 1}
     got = {(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges}
     assert got == want
     # (read from the file itself: openpyxl rebuilds merged cells' borders on load)
     borders = xml_borders(x)
     for c in sheet.cells:
-        for rr in range(c.row + 1, c.row + c.rowspan + 1):
+        for rr in range(starts[c.row] + 1, starts[c.row + c.rowspan] + 1):
             for cc in range(c.col + 1, c.col + c.colspan + 1):
                 sides = borders.get(f"{get_column_letter(cc)}{rr}", [None] * 4)
                 if c.border and c.role not in ("title", "subtitle"):
@@ -394,16 +401,17 @@ def test_xlsx_layout_and_print_setup(exported, name):
     # fonts
     title = ws.cell(1, 1)
     assert title.font.b and title.font.sz == 16 and title.font.name in ("黑体", "宋体")
-    assert ws.cell(sheet.header_rows[0] + 1, 2).font.name == "宋体"
-    assert ws.cell(sheet.header_rows[0] + 1, 2).font.sz == 10.5
+    assert ws.cell(starts[sheet.header_rows[0]] + 1, 2).font.name == "宋体"
+    assert ws.cell(starts[sheet.header_rows[0]] + 1, 2).font.sz == 10.5
     # widths and computed heights
-    for i, w in enumerate(sheet.col_widths, start=1):
+    for i, w in enumerate(xlsxmod.excel_widths(sheet), start=1):
         assert ws.column_dimensions[chr(64 + i)].width == w
     heights = [ws.row_dimensions[r].height for r in range(1, sheet.nrows + 1)]
     assert all(h and h >= 18 for h in heights)
     # paper
     ps = ws.page_setup
     assert ps.paperSize == 9 and ps.orientation == sheet.orientation
+    # one page wide, with every page (broken where the PDF breaks) fitting at that scale
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert ps.fitToWidth == 1 and ps.fitToHeight == 0
     k = sum(1 for kind in sheet.row_kinds if kind in ("title", "subtitle"))
@@ -419,10 +427,12 @@ def test_xlsx_layout_and_print_setup(exported, name):
 def test_xlsx_row_height_follows_long_text(exported):
     form, x, _ = exported["seed004-wangcheng-2020-dept"]
     sheet = build_sheet(form)
-    ws = workbook(x).worksheets[0]
+    wb = workbook(x)
+    ws = wb.worksheets[0]
+    starts = xlsxmod.row_starts(wb, sheet.nrows)
     c = sheet.cell_for("texts.部门职能概述")
-    assert ws.row_dimensions[c.row + 1].height > 120
-    assert ws.cell(c.row + 1, c.col + 1).alignment.wrap_text
+    assert sum(ws.row_dimensions[x + 1].height for x in range(starts[c.row], starts[c.row + 1])) > 100
+    assert ws.cell(starts[c.row] + 1, c.col + 1).alignment.wrap_text
 
 
 def test_xlsx_numbers_are_numbers(exported):
@@ -558,8 +568,8 @@ def test_crash_mid_write_keeps_old_file(tmp_path, monkeypatch):
     target.write_bytes(b"old workbook")
     real = xlsxmod.write_xlsx
 
-    def half_then_crash(form, path, sheet=None):
-        real(form, path, sheet)
+    def half_then_crash(form, path, sheet=None, lay=None):
+        real(form, path, sheet, lay)
         data = Path(path).read_bytes()
         Path(path).write_bytes(data[: len(data) // 2])
         raise RuntimeError("power cut")

@@ -322,3 +322,17 @@ def test_a_workbook_in_no_template_is_refused_naming_the_closest(tmp_path):
         import_workbook(x)
     msg = str(e.value)
     assert "最接近“项目支出绩效自评表（财政部通用）”" in msg and "一级指标" in msg and "三级指标" in msg
+
+
+@pytest.mark.parametrize("tid", ["hunan-dept", "hubei-dept"])
+def test_long_texts_spread_over_several_rows_read_back(tmp_path, tid):
+    """A text taller than Excel's 409 pt row is spread over several merged rows by the export; read
+    by layout it is one cell again, and the rows after it are where they belong."""
+    form = filled(tid)
+    long = "；".join(f"第{i}项工作按计划完成并通过验收" for i in range(600))
+    key = next(iter(form.texts))
+    form.texts[key] = long
+    form.goals[0]["indicators"][0]["reason"] = long[:3000]
+    for name, edit in EDITS.items():
+        back = _check(tmp_path, form, edit)
+        assert back.texts[key] == long, name

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from core.scoring import fmt2
 from core.session import EditSession, Step, describe_path, parse_tsv, to_tsv
 from core.store import READONLY_MESSAGE, StoreError
+from core.widths import screen_widths
 
 from . import common
 from .sheet_model import SheetModel
@@ -529,8 +530,10 @@ class EditorWidget(QWidget):
             v.setSpan(r, c, rs, cs)
 
     def apply_column_widths(self, scale: float = 1.0) -> None:
-        for i, w in enumerate(self.model.sheet.col_widths):
-            self.view.setColumnWidth(i, int(w * PX_PER_UNIT * scale))
+        # The print widths, balanced again for the screen's font and width (core.widths).
+        em = QFontMetrics(self.view.font()).horizontalAdvance("中")
+        for i, w in enumerate(screen_widths(self.model.sheet, self.natural_width() * scale, em)):
+            self.view.setColumnWidth(i, w)
         self._scale = scale
 
     def fit_columns(self) -> None:

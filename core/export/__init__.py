@@ -47,16 +47,19 @@ def export_form(form, xlsx=None, pdf=None, *, allow_missing: bool = False, sheet
 
     if sheet is None:
         sheet = build_sheet(form)
+    lay = None
     if pdf:
-        from .pdf import check_glyphs, write_pdf
+        from .pdf import check_glyphs, draw
+        from .pdf_layout import layout
         if not allow_missing:
             check_glyphs(sheet)          # raises ExportError
+        lay = layout(sheet)              # one layout for both files: the workbook breaks where the PDF does
     if xlsx:
         from .xlsx import write_xlsx
-        atomic_write_with(xlsx, lambda tmp: write_xlsx(form, tmp, sheet))
+        atomic_write_with(xlsx, lambda tmp: write_xlsx(form, tmp, sheet, lay))
     if pdf:
         try:
-            atomic_write_with(pdf, lambda tmp: write_pdf(form, tmp, sheet, allow_missing=True))
+            atomic_write_with(pdf, lambda tmp: draw(lay, form, tmp))
         except (WriteError, ExportError):
             raise
         except Exception as e:

@@ -1,217 +1,45 @@
 """The workbook: one worksheet laid out as the paper form, from the Sheet.
 
-Values only, never formulas: every text cell is written as a string (a target
-such as ``=100%`` stays text), plain-number amounts and scores as numbers with
-a number format.  The exact form file travels along in a very hidden sheet
-``_ziping`` so that :mod:`core.imports` reads the workbook back byte-exact.
+Values only, never formulas: every text cell is written as a string formatted
+as text (``@``, so a target such as ``=100%`` stays text even after F2+Enter),
+plain-number amounts and scores as numbers with a number format; numbers kept
+as text are flagged to Excel as intended.  The exact form file travels along in
+a very hidden sheet ``_ziping`` so that :mod:`core.imports` reads the workbook
+back byte-exact.
+
+The paper layout follows the PDF's (:mod:`.pdf_layout`): the same column widths
+(scaled to Excel's units), a sheet row taller than Excel's 409 pt spread over
+as many rows as it needs and merged, page breaks where the PDF breaks, and a
+print scale at which every one of those pages fits its sheet of paper.  Where
+a sheet row was spread, the hidden sheet records it (:func:`row_starts`).
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from decimal import Decimal
 
-from ..sheet import COMPUTED, HEADER, INPUT, SUBTITLE, TITLE, Sheet, build_sheet, text_width
+from ..sheet import EDITABLE_ROLES, HEADER, SUBTITLE, TITLE, Sheet, build_sheet
+from .xlsx_grid import (FONT_SIZE, LINE_PT, MARGIN_BOTTOM_IN, MARGIN_LR_IN, MARGIN_TOP_IN,  # noqa: F401
+                        MAX_ROW_PT, PAD_PT, TEXT_FORMAT, TITLE_SIZE, _column_px, _lines, _pdf_breaks, cell_need,
+                        cell_output, excel_text, excel_widths, pdf_pages, print_scale, printed_text, row_heights,
+                        shrink_to_fit, spread_rows)
 
 SHEET_NAME = "绩效自评表"
 EMBED_SHEET = "_ziping"
 EMBED_MAGIC = "ziping-form"
 EMBED_VERSION = "1"
 CHUNK_UNITS = 30_000          # UTF-16 units per cell; Excel holds at most 32,767
-EXCEL_MAX_TEXT = 32_767
 FONT_NAME = "宋体"
+DEFAULT_FONT_NAME = "Arial"
+DEFAULT_FONT_SIZE = 10
 TITLE_FONT_NAME = "黑体"
-FONT_SIZE = 10.5
-TITLE_SIZE = 16
 SUBTITLE_SIZE = 12
-LINE_PT = 14.25               # one line of 宋体 10.5pt, as Excel and LibreOffice lay it out
-PAD_PT = 4.0
-MIN_ROW_PT = 18.0
-MAX_ROW_PT = 409.0            # Excel's limit
-AMOUNT_FORMAT = "#,##0.00"
-SCORE_FORMAT = "0.00"
-PERCENT_FORMAT = "0.00%"
+SPREAD_VALIGN = "distributed"  # a text spread over rows fills them evenly, whatever the reader's font
+ROW_MAP_CELL = (1, 5)         # in the hidden sheet: "rows:" + JSON {sheet row: workbook rows} of spread rows
 FOOTER = "第 &P 页 共 &N 页"
 
-_PLAIN_NUMBER = re.compile(r"^-?(0|[1-9]\d{0,14})(\.\d{1,10})?$")
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _JSON_UNSAFE = re.compile(r"[\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-
-
-# ---------------------------------------------------------------- what a cell holds
-
-def excel_text(text: str) -> str:
-    """Text as it can live in an Excel cell: no XML-illegal characters, at most
-    32,767 UTF-16 units."""
-    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")     # XML reads CR LF back as LF
-    text = _ILLEGAL.sub("\ufffd", text)
-    if len(text) > EXCEL_MAX_TEXT // 2 and _utf16_len(text) > EXCEL_MAX_TEXT:
-        out, n = [], 0
-        for ch in text:
-            n += 2 if ord(ch) > 0xFFFF else 1
-            if n > EXCEL_MAX_TEXT - 1:
-                break
-            out.append(ch)
-        text = "".join(out) + "…"
-    return text
-
-
-def _utf16_len(text: str) -> int:
-    return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
-
-
-def cell_output(cell) -> tuple[str, object, str]:
-    """What the workbook holds for a sheet cell: ('n', number, number_format),
-    ('s', text, '@'-less format) or ('', None, '') for an empty cell.
-
-    The import compares a workbook cell against this to tell what the clerk
-    changed in Excel, so writing and reading agree by construction."""
-    if cell.number is not None and cell.fmt in ("amount", "score", "percent"):
-        if cell.fmt == "amount":
-            return "n", cell.number, AMOUNT_FORMAT
-        if cell.fmt == "score":
-            return "n", cell.number, SCORE_FORMAT
-        return "n", cell.number / 100, PERCENT_FORMAT
-    text = cell.text or ""
-    if ((cell.role == COMPUTED and cell.fmt == "weight") or
-            (cell.role == INPUT and cell.key and cell.key.endswith(".weight"))) and _PLAIN_NUMBER.match(text):
-        return "n", Decimal(text), "General"
-    if text == "":
-        return "", None, ""
-    return "s", excel_text(text), "General"
-
-
-# ---------------------------------------------------------------- row heights
-
-# Excel measures at 96 dpi with the 7-pixel digit of the default font: a column
-# whose stored width is w is about w * 7 pixels (the stored width already holds
-# Excel's 5-pixel padding); a 宋体 10.5pt character is 14 pixels wide (a
-# half-width one 7), and a cell keeps about 2 pixels clear on either side.
-_TOKEN = re.compile(r"[A-Za-z0-9_.,%+\-/:@#&']+|.", re.S)
-_NO_START = set("，。、：；！？）］｝」』》〉】〕％…,.:;!?)]}%")
-
-
-def _column_px(widths, col: int, span: int) -> int:
-    return int(sum(float(w) for w in widths[col:col + span]) * 7) - 4
-
-
-def _lines(text: str, avail_px: float) -> int:
-    """How many lines Excel wraps a text into: greedy, per character for CJK,
-    per word for runs of Latin letters and digits (a conservative estimate)."""
-    avail_px = max(avail_px, 7.0)
-    n = 0
-    for part in (text or "").replace("\t", "    ").split("\n"):
-        lines, x = 1, 0.0
-        prev = 0.0
-        for tok in _TOKEN.findall(part):
-            w = text_width(tok) * 7.0
-            if x + w <= avail_px:
-                x += w
-                prev = w
-                continue
-            if w > avail_px:                   # a word longer than the line: cut anywhere
-                for ch in tok:
-                    cw = text_width(ch) * 7.0
-                    if x + cw > avail_px:
-                        lines, x = lines + 1, 0.0
-                    x += cw
-                prev = 0.0
-                continue
-            lines += 1
-            # closing punctuation may not start a line: the character before it comes along
-            x = w + (prev if tok in _NO_START else 0.0)
-            prev = w
-        n += lines
-    return n
-
-
-def shrink_to_fit(sheet: Sheet, cell) -> bool:
-    """Numbers and signature-line labels stay on one line (the PDF does the same)."""
-    if cell.number is not None or cell.fmt in ("amount", "percent", "score", "weight"):
-        return True
-    return sheet.row_kinds[cell.row] == "note" and cell.role == "label"
-
-
-def row_heights(sheet: Sheet) -> list[float]:
-    """Row heights in points for wrapped text (Excel never fits them itself)."""
-    widths = sheet.col_widths
-    heights = [MIN_ROW_PT] * sheet.nrows
-    for r, kind in enumerate(sheet.row_kinds):
-        if kind == "title":
-            heights[r] = 30.0
-        elif kind == "subtitle":
-            heights[r] = 20.0
-        elif kind == "note":
-            heights[r] = 24.0
-
-    def need(cell) -> float:
-        px = _column_px(widths, cell.col, cell.colspan)
-        size = TITLE_SIZE if cell.role == TITLE else FONT_SIZE
-        line = LINE_PT * size / FONT_SIZE
-        if shrink_to_fit(sheet, cell) or cell_output(cell)[0] == "n":
-            return line + PAD_PT          # shrunk to fit on one line
-        return _lines(cell.text, px * FONT_SIZE / size) * line + PAD_PT
-
-    spanned = []
-    for cell in sheet.cells:
-        if not cell.text:
-            continue
-        if cell.rowspan > 1:
-            spanned.append(cell)
-            continue
-        heights[cell.row] = min(MAX_ROW_PT, max(heights[cell.row], need(cell)))
-    for cell in sorted(spanned, key=lambda c: c.rowspan):
-        rows = range(cell.row, cell.row + cell.rowspan)
-        have = sum(heights[r] for r in rows)
-        want = need(cell)
-        if want > have:
-            extra = (want - have) / cell.rowspan
-            for r in rows:
-                heights[r] = min(MAX_ROW_PT, heights[r] + extra)
-    return [round(h, 2) for h in heights]
-
-
-# ---------------------------------------------------------------- page breaks
-
-MARGIN_LR_IN, MARGIN_TOP_IN, MARGIN_BOTTOM_IN = 0.6, 0.75, 1.0
-KEEP_WITH_NEXT = {"title", "subtitle", "funds-header", "goal-header", "goal-title", "ind-header"}
-KEEP_WITH_PREV = {"note"}
-
-
-def _print_scale(sheet: Sheet) -> tuple[float, float]:
-    """(scale, printable height in pt) of one page fitted to the paper's width."""
-    pw, ph = (842.0, 595.0) if sheet.orientation == "landscape" else (595.0, 842.0)
-    sheet_w = sum(float(w) * 7 for w in sheet.col_widths) * 0.75     # pixels -> points
-    scale = min(1.0, (pw - 2 * 72 * MARGIN_LR_IN) / sheet_w)
-    return scale, ph - 72 * (MARGIN_TOP_IN + MARGIN_BOTTOM_IN)
-
-
-def page_breaks(sheet: Sheet, heights: list[float], title_rows: int) -> list[int]:
-    """Rows (1-based) after which a page should break, so that a column-label
-    row never ends a page and the signature lines stay with the total.  The
-    estimate is kept on the safe side (95% of a page): Excel and WPS fit to
-    width with their own rounding."""
-    scale, printable = _print_scale(sheet)
-    avail = printable / scale * 0.95
-    repeat_h = sum(heights[:title_rows])
-    kinds = sheet.row_kinds
-    breaks = []
-    start, used = 0, 0.0
-    r = 0
-    while r < sheet.nrows:
-        h = heights[r]
-        only_headers = all(kinds[x] in KEEP_WITH_NEXT for x in range(start, r))
-        if used + h > avail and r > start and not only_headers:
-            b = r
-            while b - 1 > start and (kinds[b - 1] in KEEP_WITH_NEXT or kinds[b] in KEEP_WITH_PREV):
-                b -= 1
-            breaks.append(b)              # break after row b (1-based) = before 0-based row b
-            start, used, r = b, repeat_h, b
-            continue
-        used += h
-        r += 1
-    return breaks
 
 
 # ---------------------------------------------------------------- the embedded form file
@@ -234,7 +62,7 @@ def _chunks(text: str, units: int = CHUNK_UNITS) -> list[str]:
     return out
 
 
-def _embed(wb, form) -> None:
+def _embed(wb, form, spread: dict) -> None:
     ws = wb.create_sheet(EMBED_SHEET)
     ws.sheet_state = "veryHidden"
     text = embedded_json(form)
@@ -244,10 +72,34 @@ def _embed(wb, form) -> None:
         c = ws.cell(row=1, column=col)
         c.value = value
         c.data_type = "s"
+    if spread:
+        c = ws.cell(*ROW_MAP_CELL)
+        c.value = "rows:" + json.dumps({str(r): n for r, n in spread.items()}, separators=(",", ":"))
+        c.data_type = "s"
     for i, part in enumerate(parts, start=2):
         c = ws.cell(row=i, column=1)
         c.value = part
         c.data_type = "s"
+
+
+def row_starts(wb, nrows: int) -> list[int]:
+    """For a workbook this module wrote: the workbook row (0-based) where each of the
+    sheet's ``nrows`` rows starts, and the one after the last.  Rows spread over
+    several workbook rows are recorded in the hidden sheet."""
+    spread: dict = {}
+    if EMBED_SHEET in wb.sheetnames:
+        value = wb[EMBED_SHEET].cell(*ROW_MAP_CELL).value
+        if isinstance(value, str) and value.startswith("rows:"):
+            try:
+                spread = {int(k): int(v) for k, v in json.loads(value[5:]).items()}
+            except (ValueError, AttributeError, TypeError):
+                spread = {}
+    starts, at = [], 0
+    for r in range(nrows):
+        starts.append(at)
+        at += max(1, min(spread.get(r, 1), 10_000))
+    starts.append(at)
+    return starts
 
 
 # ---------------------------------------------------------------- the workbook
@@ -262,20 +114,32 @@ def _unit_name(form, sheet: Sheet) -> str:
     return str(form.header.get(field) or "").strip() if field else ""
 
 
-def build_workbook(form, sheet: Sheet | None = None):
+def build_workbook(form, sheet: Sheet | None = None, lay=None):
+    """The workbook of a form.  ``lay``: the PDF's layout of the same sheet, if made
+    already (its page breaks are followed); otherwise it is made here."""
     from copy import copy
 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils.indexed_list import IndexedList
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.merge import MergedCellRange
     from openpyxl.worksheet.pagebreak import Break
     from openpyxl.worksheet.properties import PageSetupProperties
 
     if sheet is None:
         sheet = build_sheet(form)
+    if lay is None:
+        lay = pdf_pages(sheet)
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET_NAME
+    # The default font sets the width unit of the columns (its digit width): Arial 10 has
+    # the same 7-pixel digit as Excel's Calibri 11, and readers without either (LibreOffice
+    # on Linux) have a metric twin of Arial, so the columns come out as wide everywhere.
+    default_font = Font(name=DEFAULT_FONT_NAME, size=DEFAULT_FONT_SIZE, family=2)
+    wb._fonts = IndexedList([default_font])           # font 0, before any other is added
+    wb._named_styles["Normal"].font = default_font     # (re-binds the style to font 0)
 
     thin = Side(style="thin", color="000000")
     box = Border(left=thin, right=thin, top=thin, bottom=thin)
@@ -287,15 +151,15 @@ def build_workbook(form, sheet: Sheet | None = None):
     subtitle_font = Font(name=FONT_NAME, size=SUBTITLE_SIZE, charset=134)
     aligns: dict = {}
 
-    def align(h: str) -> Alignment:
-        if h not in aligns:
-            aligns[h] = Alignment(horizontal=h, vertical="center", wrap_text=True)
-        return aligns[h]
+    def align(h: str, v: str = "center") -> Alignment:
+        if (h, v) not in aligns:
+            aligns[(h, v)] = Alignment(horizontal=h, vertical=v, wrap_text=True)
+        return aligns[(h, v)]
 
-    def shrunk(h: str) -> Alignment:
-        if ("shrink", h) not in aligns:
-            aligns[("shrink", h)] = Alignment(horizontal=h, vertical="center", shrink_to_fit=True)
-        return aligns[("shrink", h)]
+    def shrunk(h: str, v: str = "center") -> Alignment:
+        if ("shrink", h, v) not in aligns:
+            aligns[("shrink", h, v)] = Alignment(horizontal=h, vertical=v, shrink_to_fit=True)
+        return aligns[("shrink", h, v)]
 
     # Setting a style object makes openpyxl hash it each time (most of the export's time):
     # style the first cell of each combination, then copy its style indexes to the others.
@@ -315,17 +179,40 @@ def build_workbook(form, sheet: Sheet | None = None):
             xc.number_format = number_format
         styled[key] = copy(xc._style)
 
-    for i, w in enumerate(sheet.col_widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = float(w)
-    heights = row_heights(sheet)
-    for r, h in enumerate(heights, start=1):
-        ws.row_dimensions[r].height = h
+    widths = excel_widths(sheet)
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+
+    # Rows: a sheet row the PDF breaks over pages is cut where it breaks; a row
+    # taller than Excel allows is spread over several rows (merged below).
+    parts, starts = _pdf_breaks(lay) if lay is not None else ({}, [])
+    shares = {}
+    for r, ps in parts.items():
+        total = sum(ps)
+        shares[r] = [p / total for p in ps] if total > 0 else None
+    sub_rows, inside = spread_rows(row_heights(sheet, widths), shares)
+    first = [0]
+    for sub in sub_rows:
+        first.append(first[-1] + len(sub))
+    nx = first[-1]
+    tall = {r for r, sub in enumerate(sub_rows) if len(sub) > 1}
+    flat = [h for sub in sub_rows for h in sub]
+    for x, h in enumerate(flat, start=1):
+        ws.row_dimensions[x].height = h
+
+    # Merges straight into the sheet's set, before any cell is styled (openpyxl's
+    # merge_cells checks each new range against every earlier one, which is quadratic
+    # in a long form, and re-styles the corner cell from the far one).
+    ranges = ws.merged_cells.ranges
+    for cell in sheet.cells:
+        r, c = first[cell.row] + 1, cell.col + 1
+        r2, c2 = first[cell.row + cell.rowspan], c + cell.colspan - 1
+        if r2 > r or c2 > c:
+            ranges.add(MergedCellRange(ws, f"{get_column_letter(c)}{r}:{get_column_letter(c2)}{r2}"))
 
     for cell in sheet.cells:
-        r, c = cell.row + 1, cell.col + 1
-        r2, c2 = r + cell.rowspan - 1, c + cell.colspan - 1
-        if r2 > r or c2 > c:
-            ws.merge_cells(start_row=r, start_column=c, end_row=r2, end_column=c2)
+        r, c = first[cell.row] + 1, cell.col + 1
+        r2, c2 = first[cell.row + cell.rowspan], c + cell.colspan - 1
         xc = ws.cell(row=r, column=c)
         kind, value, number_format = cell_output(cell)
         if kind == "n":
@@ -333,48 +220,85 @@ def build_workbook(form, sheet: Sheet | None = None):
         elif kind == "s":
             xc.value = value
             xc.data_type = "s"          # "=100%" is a target, not a formula
+        elif cell.role in EDITABLE_ROLES and cell.fmt is None:
+            number_format = TEXT_FORMAT  # what the clerk types here later stays text too
         if cell.role == TITLE:
             font = title_font
         elif cell.role == SUBTITLE:
             font = subtitle_font
         else:
             font = fonts[(bool(cell.bold or cell.role == HEADER), False)]
-        al = align(cell.align if cell.align in ("left", "center", "right") else "center")
+        h = cell.align if cell.align in ("left", "center", "right") else "center"
+        # In a row spread over rows or pages, the long text fills them evenly (whatever
+        # the reader's font makes of its lines) and the others read from the top.
+        v = "center"
+        if cell.rowspan == 1 and (cell.row in tall or cell.row in parts):
+            long = cell_need(sheet, cell, widths) >= 0.6 * sum(sub_rows[cell.row])
+            v = SPREAD_VALIGN if long else "top"
+        elif cell.rowspan > 1 and any(x in tall or x in parts for x in range(cell.row, cell.row + cell.rowspan)):
+            v = "top"            # a group label over rows that run over pages: where the group starts
+        al = align(h, v)
         if kind == "n" or shrink_to_fit(sheet, cell):
             # Numbers and signature-line labels: one line, shrunk if need be
             # (a number too wide for its column would show as ####).
-            al = shrunk(al.horizontal)
+            al = shrunk(h, "center" if v == "center" else "top")
         border = cell.border and cell.role not in (TITLE, SUBTITLE)
         # Style every cell of a merged range: Excel draws a merged cell's edges
         # from the cells along them.
         for rr in range(r, r2 + 1):
             for cc in range(c, c2 + 1):
-                style(ws.cell(row=rr, column=cc), font, al, box if border else None,
-                      number_format if kind == "n" else None)
+                style(ws.cell(row=rr, column=cc), font, al, box if border else None, number_format or None)
 
-    # Paper: A4 in the sheet's orientation, one page wide, title rows repeated.
+    # Paper: A4 in the sheet's orientation, one page wide, title rows repeated,
+    # pages broken where the PDF breaks them, at a scale where each fits.
+    k = 0
+    while k < sheet.nrows and sheet.row_kinds[k] in ("title", "subtitle"):
+        k += 1
+    inside_of: dict = {}
+    for row, i in sorted(inside):
+        inside_of.setdefault(row, []).append(i)
+    seen_of: dict = {}
+    break_rows = []
+    for row, line in starts:
+        x = first[row]
+        if line > 0:                     # the j-th page break inside this row
+            j = seen_of.get(row, 0)
+            seen_of[row] = j + 1
+            idx = inside_of.get(row, [])
+            x = first[row] + idx[j] if j < len(idx) else first[row]
+        if 0 < x < nx and (not break_rows or x > break_rows[-1]):
+            break_rows.append(x)
+    title_h = sum(flat[:first[k]]) if k else 0.0
+    page_heights, prev = [], 0
+    for x in break_rows + [nx]:
+        page_heights.append(sum(flat[prev:x]) + (title_h if prev else 0.0))
+        prev = x
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if sheet.orientation == "landscape" else "portrait"
-    if ws.sheet_properties.pageSetUpPr is None:
-        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    by_width, fitting = print_scale(sheet, widths, page_heights)
+    if fitting >= by_width * 0.995:
+        # Fitted to one page wide (whatever the reader's default font makes of the
+        # column widths), each page ending at its manual break.
+        if ws.sheet_properties.pageSetUpPr is None:
+            ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        else:
+            ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
     else:
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+        # A page the width's scale would not hold: a fixed scale that holds it.
+        ws.page_setup.scale = max(10, int(fitting * 100 * 0.98))
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = MARGIN_LR_IN
     ws.page_margins.top = MARGIN_TOP_IN
     ws.page_margins.bottom = MARGIN_BOTTOM_IN
     ws.page_margins.header = 0.3
     ws.page_margins.footer = 0.45
-    k = 0
-    while k < sheet.nrows and sheet.row_kinds[k] in ("title", "subtitle"):
-        k += 1
     if k:
-        ws.print_title_rows = f"1:{k}"
-    ws.print_area = f"A1:{get_column_letter(sheet.ncols)}{sheet.nrows}"
-    for after in page_breaks(sheet, heights, k):
-        ws.row_breaks.append(Break(id=after))
+        ws.print_title_rows = f"1:{first[k]}"
+    ws.print_area = f"A1:{get_column_letter(sheet.ncols)}{nx}"
+    for x in break_rows:
+        ws.row_breaks.append(Break(id=x))        # break after workbook row x (1-based)
     ws.oddFooter.center.text = FOOTER
     ws.oddFooter.center.font = "宋体,常规"
     ws.oddFooter.center.size = 10
@@ -388,12 +312,41 @@ def build_workbook(form, sheet: Sheet | None = None):
     props.lastModifiedBy = props.creator
     props.keywords = "ziping"
 
-    _embed(wb, form)
+    _embed(wb, form, {r: len(sub_rows[r]) for r in range(sheet.nrows) if len(sub_rows[r]) > 1})
     wb.active = 0
+    wb._ziping_ignore = f"A1:{get_column_letter(sheet.ncols)}{nx}"
     return wb
 
 
-def write_xlsx(form, path, sheet: Sheet | None = None) -> None:
+def _ignore_number_as_text(data: bytes, sqref: str) -> bytes:
+    """The saved package with an ``<ignoredErrors>`` element in the first sheet, so that
+    Excel does not mark numbers kept as text (100, 43.2 typed as targets) with its green
+    triangles.  (openpyxl does not write the element.)"""
+    import io
+    import zipfile
+
+    name = "xl/worksheets/sheet1.xml"
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == name:
+                tag = (f'<ignoredErrors><ignoredError sqref="{sqref}" numberStoredAsText="1"/>'
+                       f'</ignoredErrors>').encode()
+                # ignoredErrors comes after the page breaks and before any drawing or table
+                cut = len(body)
+                for follower in (b"<drawing", b"<legacyDrawing", b"<picture", b"<oleObjects", b"<controls",
+                                 b"<webPublishItems", b"<tableParts", b"<extLst", b"</worksheet>"):
+                    at = body.find(follower)
+                    if at != -1:
+                        cut = min(cut, at)
+                body = body[:cut] + tag + body[cut:]
+            dst.writestr(info, body, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def write_xlsx(form, path, sheet: Sheet | None = None, lay=None) -> None:
     """Write the form's workbook to ``path`` (not atomic; see :func:`core.export.export_form`).
 
     The workbook is made in memory and written in one go: when the disk is full, openpyxl's own
@@ -401,10 +354,12 @@ def write_xlsx(form, path, sheet: Sheet | None = None) -> None:
     import io
 
     buf = io.BytesIO()
-    build_workbook(form, sheet).save(buf)
+    wb = build_workbook(form, sheet, lay)
+    wb.save(buf)
+    data = _ignore_number_as_text(buf.getvalue(), wb._ziping_ignore)
     with open(path, "wb") as fh:
-        fh.write(buf.getbuffer())
+        fh.write(data)
 
 
 __all__ = ["write_xlsx", "build_workbook", "cell_output", "row_heights", "excel_text", "embedded_json",
-           "EMBED_SHEET", "EMBED_MAGIC", "SHEET_NAME"]
+           "excel_widths", "row_starts", "spread_rows", "EMBED_SHEET", "EMBED_MAGIC", "SHEET_NAME"]

@@ -1,12 +1,17 @@
-"""Render the pictures in this folder again: the PDF and the workbook (through LibreOffice) of the
-seed 004 form and of a 60-indicator form that runs over several pages.
+"""Render the pictures in this folder again: the PDF and the workbook (printed through
+LibreOffice) of the seed 004 form and of three forms that stress the layout:
+a 2,500-character 实际完成情况, a 5,000-character 偏差原因分析 and 150 indicators.
 
-Needs poppler-utils (pdftoppm) and libreoffice-calc.  Run from the repository root:
+Pages shown: the first, the second (where a long text continues) and the last (the
+总分 with its last indicator row and the signature lines); every page for seed 004.
+
+Needs poppler-utils (pdftoppm, pdfinfo) and libreoffice-calc.  Run from the repository root:
     .venv/bin/python docs/renders/make_renders.py
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,38 +23,51 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 sys.path.insert(0, str(ROOT))
 
-from bench.export import make_form  # noqa: E402
 from core.export import export_form  # noqa: E402
-from core.model import load  # noqa: E402
+from tests.layout_forms import STRESS  # noqa: E402
+
+RESOLUTION = "50"
 
 
-def pages(pdf: Path, stem: str, wanted: list[int], tmp: Path) -> None:
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(tmp / stem)], check=True)
-    for n in wanted:
-        found = sorted(tmp.glob(f"{stem}-*{n}.png"))
-        src = next(p for p in found if int(p.stem.rsplit("-", 1)[1]) == n)
-        shutil.copy(src, HERE / f"{stem}-p{n}.png")
+def page_count(pdf: Path) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))
 
 
-def libreoffice_pdf(xlsx: Path, tmp: Path) -> Path:
+def pages(pdf: Path, stem: str, tmp: Path, every: bool = False) -> list[str]:
+    n = page_count(pdf)
+    wanted = sorted(set(range(1, n + 1) if every else [1, min(2, n), n]))
+    made = []
+    for p in wanted:
+        out = tmp / f"{stem}-{p}"
+        subprocess.run(["pdftoppm", "-png", "-r", RESOLUTION, "-f", str(p), "-l", str(p), "-singlefile",
+                        str(pdf), str(out)], check=True)
+        name = f"{stem}-p{p}of{n}.png"
+        shutil.copy(out.with_suffix(".png"), HERE / name)
+        made.append(name)
+    return made
+
+
+def libreoffice_pdfs(books: list[Path], tmp: Path) -> None:
+    """Print the workbooks to PDF with LibreOffice, in one run with its own profile."""
     profile = tmp / "lo-profile"
     subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
-                    "--outdir", str(tmp / "lo"), str(xlsx)], check=True, capture_output=True, timeout=180)
-    return tmp / "lo" / (xlsx.stem + ".pdf")
+                    "--outdir", str(tmp / "lo"), *map(str, books)], check=True, capture_output=True, timeout=600)
 
 
 def main() -> None:
+    for old in HERE.glob("*.png"):
+        old.unlink()
+    made = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        forms = {"seed004": load(ROOT / "resources/samples/seed004-wangcheng-2020-dept.json"),
-                 "long60": make_form(60)}
-        wanted = {"seed004": ([1], [1]), "long60": ([1, 2], [2])}
-        for name, form in forms.items():
-            pdf, xlsx = tmp / f"{name}.pdf", tmp / f"{name}.xlsx"
-            export_form(form, xlsx=xlsx, pdf=pdf)
-            pages(pdf, f"{name}-pdf", wanted[name][0], tmp)
-            pages(libreoffice_pdf(xlsx, tmp), f"{name}-xlsx", wanted[name][1], tmp)
-    print("rendered:", ", ".join(sorted(p.name for p in HERE.glob("*.png"))))
+        for name, make in STRESS.items():
+            export_form(make(), xlsx=tmp / f"{name}.xlsx", pdf=tmp / f"{name}.pdf")
+        libreoffice_pdfs([tmp / f"{name}.xlsx" for name in STRESS], tmp)
+        for name in STRESS:
+            made += pages(tmp / f"{name}.pdf", f"{name}-pdf", tmp, every=name == "seed004")
+            made += pages(tmp / "lo" / f"{name}.pdf", f"{name}-xlsx", tmp, every=name == "seed004")
+    print("rendered:", ", ".join(made))
 
 
 if __name__ == "__main__":
