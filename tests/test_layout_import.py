@@ -336,3 +336,40 @@ def test_long_texts_spread_over_several_rows_read_back(tmp_path, tid):
     for name, edit in EDITS.items():
         back = _check(tmp_path, form, edit)
         assert back.texts[key] == long, name
+
+
+def test_command_line_import_says_which_cells_could_not_be_read(tmp_path):
+    import subprocess
+    import sys
+
+    from core.layout_import import FORMULA_MESSAGE
+    from core.model import load
+    from tests.helpers import ROOT
+
+    x = tmp_path / "clerk.xlsx"
+    _clerk_workbook(x, formula=True)
+    out = tmp_path / "form.json"
+    p = subprocess.run([sys.executable, str(ROOT / "main.py"), "import", str(x), "-o", str(out)],
+                       capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    assert FORMULA_MESSAGE in p.stderr and "goals.0.indicators.1.actual" in p.stderr
+    f = load(out)
+    assert FORMULA_MESSAGE in [m.message for m in score(f).findings]
+
+
+def test_signature_labels_each_with_its_value_in_one_cell(tmp_path):
+    import openpyxl
+
+    x = tmp_path / "clerk.xlsx"
+    _clerk_workbook(x)
+    wb = openpyxl.load_workbook(x)
+    ws = wb.active
+    last = ws.max_row
+    for c in range(1, 12):
+        ws.cell(last, c).value = None
+    ws.cell(last, 1).value = "填报人：王五"
+    ws.cell(last, 4).value = "联系电话： 0734-5678901"
+    ws.cell(last, 8).value = "填报日期：2023年3月29日"
+    wb.save(x)
+    f = import_workbook(x)
+    assert (f.header["填报人"], f.header["联系电话"], f.header["填报日期"]) == ("王五", "0734-5678901", "2023年3月29日")
