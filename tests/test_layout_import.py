@@ -373,3 +373,34 @@ def test_signature_labels_each_with_its_value_in_one_cell(tmp_path):
     wb.save(x)
     f = import_workbook(x)
     assert (f.header["填报人"], f.header["联系电话"], f.header["填报日期"]) == ("王五", "0734-5678901", "2023年3月29日")
+
+
+def test_a_new_template_file_brings_its_reader(tmp_path, monkeypatch):
+    """A province's variant is a new template file, and the import reads it with no new code: here
+    a copy of central-project with other labels, another title and one more column."""
+    import copy
+
+    from core import templates
+    from core.model import new_form
+
+    base = templates._load_all()
+    t = copy.deepcopy(base["central-project"])
+    t.update(id="test-province-project", name="项目支出绩效自评表（某省）", title="某省项目支出绩效自评表")
+    t["columns"] = t["columns"] + [8]
+    for block in t["blocks"]:
+        if block["type"] == "indicators":
+            block["columns"][3]["label"] = "年度目标值"
+            block["columns"].insert(5, {"key": "content", "label": "完成情况说明"})
+        elif block["type"] == "row":
+            block["items"][-1]["span"] = int(block["items"][-1].get("span", 1)) + 1
+        elif block["type"] in ("funds", "goal_texts"):
+            block["columns"][-1]["span"] = int(block["columns"][-1].get("span", 1)) + 1
+    templates.check_template(t)
+    monkeypatch.setattr(templates, "_load_all", lambda: {**base, t["id"]: t})
+
+    form = new_form(t, 2024, {"项目名称": "某项目", "实施单位": "某单位", "填报日期": "2025-01-10"})
+    for n, (_, _, ind) in enumerate(form.indicators()):
+        ind.update(name=f"指标{n}", target="≥10次", actual="12次", weight="15", content=f"说明{n}")
+    back = _check(tmp_path, form)
+    assert back.template_id == "test-province-project"
+    assert [i["content"] for _, _, i in back.indicators()] == [f"说明{n}" for n in range(len(back.goals[0]["indicators"]))]
