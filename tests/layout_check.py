@@ -129,3 +129,17 @@ def fits_excel(form: Form) -> bool:
         if kind == "n" and len(value.normalize().as_tuple().digits) > 15:
             return False
     return True
+
+
+def holdable(form: Form) -> Form:
+    """The form with every text as an Excel cell holds it (control characters as U+FFFD, CR LF
+    as LF): what any workbook, ours or a clerk's, can carry."""
+    def walk(node):
+        if isinstance(node, str):
+            return excel_text(node)
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+    return Form(walk(form.data))
