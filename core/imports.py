@@ -278,7 +278,7 @@ def _keep_computed(data: dict, embedded: Form) -> None:
     """Read by layout a workbook this app exported: a printed score, rate or total still equal to
     what the export computed is not the clerk's (Excel does not recompute our values)."""
     from .scoring import compute as score
-    from .scoring import fmt2
+    from .scoring import fmt2, r2
 
     if data.get("year") is None:
         data["year"] = embedded.data.get("year")
@@ -289,7 +289,7 @@ def _keep_computed(data: dict, embedded: Form) -> None:
             res = s.indicator(gi, ii)
             if typed and res is not None and res.score is not None and not res.overridden:
                 value, err = reader.parse_amount(typed)
-                if value is not None and not err and fmt2(value) == fmt2(res.score):
+                if value is not None and not err and value == r2(res.score):
                     ind["score"] = None
     total = data.get("funds", {}).get("total", {})
     if total.get("rate") and s.rate is not None and total["rate"].strip() == f"{fmt2(s.rate)}%":

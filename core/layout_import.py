@@ -51,15 +51,15 @@ def _finish(rd: Reading, data: dict) -> None:
     """Profile, scores, printed rates and totals."""
     from .model import Form
     from .profiles import profile_ids
-    from .scoring import NOT_APPLICABLE, QUALITATIVE, fmt2
     from .scoring import compute as score
+    from .scoring import fmt2
 
     t = rd.template
     default = t.get("profile")
     candidates = [default] + [p for p in profile_ids() if p != default]
     best = None
     for pid in candidates:
-        trial = _apply_scores(rd, data, pid, score, QUALITATIVE, NOT_APPLICABLE, fmt2)
+        trial = _apply_scores(rd, data, pid)
         s = score(Form(trial))
         miss = _printed_mismatches(rd, s, fmt2)
         overrides = sum(1 for ind in (i for g in trial["goals"] for i in g["indicators"]) if ind.get("score"))
@@ -89,10 +89,13 @@ def _finish(rd: Reading, data: dict) -> None:
         data["total"] = total
 
 
-def _apply_scores(rd: Reading, data: dict, pid: str, score, QUALITATIVE, NOT_APPLICABLE, fmt2) -> dict:
+def _apply_scores(rd: Reading, data: dict, pid: str) -> dict:
+    """The form under a profile, with each printed score kept where the rules do not give it."""
     import copy
 
     from .model import Form
+    from .scoring import NOT_APPLICABLE, QUALITATIVE, r2
+    from .scoring import compute as score
     trial = copy.deepcopy(data)
     if pid != rd.template.get("profile"):
         trial["profile"] = pid
@@ -116,9 +119,9 @@ def _apply_scores(rd: Reading, data: dict, pid: str, score, QUALITATIVE, NOT_APP
                     if tier.contains(value / res.weight):
                         ind["tier"] = t_index
                         break
-            if ind["tier"] is None or fmt2(s.profile.tiers[ind["tier"] - 1].default * res.weight) != fmt2(value):
+            if ind["tier"] is None or r2(s.profile.tiers[ind["tier"] - 1].default * res.weight) != value:
                 ind["score"] = typed
-        elif res.computed is None or fmt2(res.computed) != fmt2(value):
+        elif res.computed is None or r2(res.computed) != value:      # the cell holds the exact number
             ind["score"] = typed
     return trial
 
