@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 FORMULA_MESSAGE = "公式没有计算结果，请在 Excel 中打开并保存后再导入"
+_INLINE = re.compile(r"(?:^|(?<=\s))([^\s:：]{1,30})\s*[:：]")
 UNIT_HEADERS = {"单位", "计量单位", "度量单位", "指标单位"}
 
 
@@ -21,12 +22,12 @@ class NotThisLayout(Exception):
 
 # ---------------------------------------------------------------- labels
 
-_PARENS = {"（": "(", "）": ")", "：": ":", "［": "[", "］": "]"}
+_PARENS = str.maketrans({"（": "(", "）": ")", "：": ":", "［": "[", "］": "]"})
+_SPACE = re.compile(r"\s+")
 
 
 def norm(text: str) -> str:
-    t = re.sub(r"\s+", "", str(text or ""))
-    return "".join(_PARENS.get(ch, ch) for ch in t)
+    return _SPACE.sub("", str(text or "")).translate(_PARENS)
 
 
 @lru_cache(maxsize=8192)
@@ -43,7 +44,7 @@ def label_keys(text: str) -> tuple[str, str]:
 
 
 def same_label(cell_text: str, label: str) -> bool:
-    if not cell_text or not label:
+    if not cell_text or not label or len(cell_text) > 60:      # a label is short; long texts are values
         return False
     a, b = label_keys(cell_text), label_keys(label)
     return bool(a[0]) and (a[0] == b[0] or (bool(a[1]) and a[1] == b[1]))
@@ -63,7 +64,8 @@ class Grid:
     texts: dict = field(default_factory=dict)    # (r, c) -> shown text, once worked out
     rows: dict = field(default_factory=dict)     # r -> row_cells(r)
     keys: dict = field(default_factory=dict)     # r -> labels_of(r)
-    colons: dict = field(default_factory=dict)   # r -> colon_texts(r)
+    colons: dict = field(default_factory=dict)   # r -> inline_labels(r)
+    index: dict | None = None                    # label key -> rows (see rows_with)
 
     @classmethod
     def from_sheet(cls, sd) -> "Grid":
@@ -136,12 +138,38 @@ class Grid:
             self.keys[r] = got
         return got
 
-    def colon_texts(self, r: int) -> list[str]:
-        """Texts of a row that may hold a label and its value (``填报人：王五``)."""
+    def inline_labels(self, r: int) -> frozenset:
+        """Keys of the labels typed inline before a colon in a row (``填报人：王五`` gives 填报人),
+        worked out once per row."""
         got = self.colons.get(r)
         if got is None:
-            got = self.colons[r] = [t for t in (self.text(r, c) for c in self.row_cells(r)) if "：" in t or ":" in t]
+            keys = set()
+            for c in self.row_cells(r):
+                text = self.text(r, c)
+                if "：" in text or ":" in text:
+                    for m in _INLINE.finditer(text[:2000]):
+                        keys.add(label_keys(m.group(1))[0])
+            got = self.colons[r] = frozenset(keys)
         return got
+
+    def has_inline(self, r: int, label: str) -> bool:
+        return label_keys(label)[0] in self.inline_labels(r)
+
+    def rows_with(self, label: str, inline: bool = True) -> list[int]:
+        """The rows holding a label (in a cell of its own, or inline before a colon), in order.
+        One pass over the sheet builds the index, so a big sheet is not searched per label."""
+        if self.index is None:
+            self.index = {}
+            for r in range(self.nrows):
+                for key in self.labels_of(r):
+                    self.index.setdefault(key, []).append(r)
+                for key in self.inline_labels(r):
+                    self.index.setdefault(("i", key), []).append(r)
+        full, core = label_keys(label)
+        rows = self.index.get(("f", full), []) + (self.index.get(("c", core), []) if core else [])
+        if inline:
+            rows = rows + self.index.get(("i", full), [])
+        return sorted(set(rows))
 
     def find_label(self, r: int, label: str, c0: int = 0) -> int | None:
         full, core = label_keys(label)

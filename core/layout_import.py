@@ -40,7 +40,8 @@ def read_layout(grid: Grid, hint: str | None = None) -> tuple[dict, list]:
     best = readings[0]
     if best.fatal or best.fraction < 0.25:
         core = [m for m in best.missing if label_keys(m)[0] in ("一级指标", "二级指标", "三级指标")]
-        missing = "、".join(list(dict.fromkeys(core + best.missing))[:8])
+        names = [m.strip().rstrip(":：") for m in core + best.missing]
+        missing = "、".join(list(dict.fromkeys(n for n in names if n))[:8])
         raise NotThisLayout(f"最接近“{best.template['name']}”，但找不到：{missing}")
     data = best.data
     _finish(best, data)

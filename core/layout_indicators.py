@@ -2,7 +2,7 @@
 (hubei-dept), the merged 一级/二级 cells as the sheet builder merges them."""
 from __future__ import annotations
 
-from .model import new_goal, new_indicator
+from .model import MAX_INDICATORS, new_goal, new_indicator
 
 
 class IndicatorBlocks:
@@ -87,7 +87,7 @@ class IndicatorBlocks:
         keys = [c["key"] for c in columns]
         merged = [c["key"] for c in columns if c.get("merge")]
         prev: dict[str, str] = {}
-        for n, r in enumerate(rows):
+        for n, r in enumerate(rows[:MAX_INDICATORS + 1]):      # one more than a form may hold: refused
             ii = len(inds)
             path = f"goals.{gi}.indicators.{ii}"
             ind = new_indicator()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .layout_grid import UNIT_HEADERS, Grid, _alt, _inline_label, _split_inline, label_keys, norm, same_label
+from .layout_grid import UNIT_HEADERS, Grid, _alt, _split_inline, label_keys, norm, same_label
 from .layout_indicators import IndicatorBlocks
 from .model import new_goal
 
@@ -107,6 +107,7 @@ class Walker(IndicatorBlocks):
         self.ncols = len(t["columns"])
         self.blocks = t["blocks"]
         self.title_header: dict = {}
+        self.anchors: dict = {}
 
     # anchors: labels that tell where a later block starts
     def later_labels(self, bi: int) -> list[str]:
@@ -121,10 +122,11 @@ class Walker(IndicatorBlocks):
         return [x for x in out if label_keys(x)[1]]
 
     def is_anchor_row(self, r: int, labels: list[str]) -> bool:
-        if any(self.g.find_label(r, lab) is not None for lab in labels):
-            return True
-        inline = [lab for lab in labels if lab.endswith(("：", ":"))]
-        return any(_inline_label(text, lab) is not None for text in self.g.colon_texts(r) for lab in inline)
+        key = tuple(labels)
+        rows = self.anchors.get(key)
+        if rows is None:
+            rows = self.anchors[key] = {x for lab in labels for x in self.g.rows_with(lab, inline=lab.endswith(("：", ":")))}
+        return r in rows
 
     def run(self) -> Reading:
         for bi, block in enumerate(self.blocks):
@@ -171,18 +173,10 @@ class Walker(IndicatorBlocks):
         labels = [it["label"] for it in items if "label" in it]
         if not labels:
             return
-        stop = self.g.nrows
-        first = None
-        for r in range(self.cursor, stop):
-            if self.row_has_label(r, labels[0]):
-                first = r
-                break
+        first = next((r for r in self.g.rows_with(labels[0]) if r >= self.cursor), None)
         if first is None:
             # the first label may be gone while the others remain
-            for r in range(self.cursor, stop):
-                if any(self.row_has_label(r, lab) for lab in labels[1:]):
-                    first = r
-                    break
+            first = min((r for lab in labels[1:] for r in self.g.rows_with(lab) if r >= self.cursor), default=None)
         if first is None:
             self.rd.missing += labels
             return
@@ -224,9 +218,7 @@ class Walker(IndicatorBlocks):
         self.cursor = max(used_rows) + 1
 
     def row_has_label(self, r: int, label: str) -> bool:
-        if self.g.find_label(r, label) is not None:
-            return True
-        return any(_inline_label(text, label) is not None for text in self.g.colon_texts(r))
+        return self.g.find_label(r, label) is not None or self.g.has_inline(r, label)
 
     def tokens(self, r: int, labels: list[str]) -> list[tuple]:
         """A row as label and value tokens; labels typed inline with their values are split."""
@@ -273,7 +265,8 @@ class Walker(IndicatorBlocks):
     def find_header(self, labels: list[str], need: int, start: int | None = None) -> tuple[int, int] | None:
         """(first header row, rows it takes) of the first row holding ``need`` of the labels."""
         start = self.cursor if start is None else start
-        for r in range(start, self.g.nrows):
+        candidates = sorted({r for lab in labels for r in self.g.rows_with(lab, inline=False) if r >= start})
+        for r in candidates:
             cols = [c for c in (self.g.find_label(r, lab) for lab in labels) if c is not None]
             if len(cols) >= need:
                 # labels merged down over a second row: sub-labels (指标性质 | 指标值 | 度量单位) below

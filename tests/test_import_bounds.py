@@ -120,6 +120,19 @@ def slow_workbooks(folder: Path) -> dict[str, tuple[Path, str]]:
     p = folder / "empty-rows.xlsx"               # 1,048,576 empty rows, then a label
     _package(p, [_far_rows(1_048_576, empty=True)])
     out["1,048,576 empty rows"] = (p, "5000 行")
+    p = folder / "labels.xlsx"                   # 95,000 cells that look like inline labels
+    _package(p, [f"<worksheet {NS}><sheetData>".encode() + "".join(
+        "<row>" + "".join(f'<c t="inlineStr"><is><t>填报人：{r}-{c} 联系电话：{c}</t></is></c>' for c in range(19))
+        + "</row>" for r in range(5000)).encode() + b"</sheetData></worksheet>"])
+    out["95,000 label-like cells"] = (p, "不是可识别的绩效自评表格式")
+    p = folder / "indicators.xlsx"               # an indicator table of 2,100 rows (a form holds 2,000)
+    head = "".join(f'<c t="inlineStr"><is><t>{t}</t></is></c>' for t in
+                   ("绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"))
+    body = "".join("<row>" + "".join(f'<c t="inlineStr"><is><t>{t}</t></is></c>' for t in
+                                     ("", "产出指标", "数量指标", f"指标{r}", "≥1次", "1次", "0.01", "0.01")) + "</row>"
+                   for r in range(2100))
+    _package(p, [f"<worksheet {NS}><sheetData><row>{head}</row>{body}</sheetData></worksheet>".encode()])
+    out["2,100 indicator rows"] = (p, "绩效指标过多")
     return out
 
 
