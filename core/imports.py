@@ -283,13 +283,21 @@ def _keep_computed(data: dict, embedded: Form) -> None:
     if data.get("year") is None:
         data["year"] = embedded.data.get("year")
     s = score(embedded)
-    for gi, goal in enumerate(data.get("goals") or []):
-        for ii, ind in enumerate(goal.get("indicators") or []):
+
+    def row_key(ind: dict) -> tuple:
+        return tuple(str(ind.get(k) or "") for k in ("level1", "level2", "name", "target", "weight"))
+    exported = {}           # an indicator row as exported -> its computed score (rows found by content:
+    for gi, ii, ind in embedded.indicators():                   # rows may have been inserted)
+        res = s.indicator(gi, ii)
+        if res is not None and res.score is not None and not res.overridden:
+            exported.setdefault(row_key(ind), r2(res.score))
+    for goal in data.get("goals") or []:
+        for ind in goal.get("indicators") or []:
             typed = ind.get("score")
-            res = s.indicator(gi, ii)
-            if typed and res is not None and res.score is not None and not res.overridden:
+            computed = exported.get(row_key(ind))
+            if typed and computed is not None:
                 value, err = reader.parse_amount(typed)
-                if value is not None and not err and value == r2(res.score):
+                if value is not None and not err and value == computed:
                     ind["score"] = None
     total = data.get("funds", {}).get("total", {})
     if total.get("rate") and s.rate is not None and total["rate"].strip() == f"{fmt2(s.rate)}%":

@@ -367,3 +367,35 @@ def test_shown_text():
     assert shown_text(dt.datetime(2023, 3, 29)) == "2023-03-29"
     assert shown_text(Decimal("1210.990")) == "1210.99"
     assert shown_text(True) == "TRUE"
+
+
+def test_an_indicator_row_added_in_excel_is_read_with_its_score(exported, tmp_path):
+    """The clerk inserts a row inside the indicator table of an exported workbook and types a new
+    indicator with a score of their own: the layout reads it, and keeps that score."""
+    import openpyxl
+
+    from tests.xlsx_edit import insert_row
+
+    form, x = exported
+    sheet = build_sheet(form)
+    first = sheet.cell_for("goals.0.indicators.0.name")
+    wb = openpyxl.load_workbook(x)
+    ws = wb.worksheets[0]
+    r = first.row + 2                                     # a 1-based row inside the first 一级 block
+    insert_row(ws, r)
+    values = {"name": "新增指标", "target": "≥5次", "actual": "5次", "weight": "5", "score": "3"}
+    for key, value in values.items():
+        c = sheet.cell_for(f"goals.0.indicators.0.{key}")
+        ws.cell(r, c.col + 1).value = value
+        ws.cell(r, c.col + 1).data_type = "s"
+    y = tmp_path / "added.xlsx"
+    wb.save(y)
+    back = import_workbook(y)
+    inds = back.goals[0]["indicators"]
+    assert len(inds) == len(form.goals[0]["indicators"]) + 1
+    new = inds[1]
+    assert (new["name"], new["target"], new["actual"], new["weight"], new["score"]) == ("新增指标", "≥5次", "5次", "5", "3")
+    assert new["level1"] == inds[0]["level1"]
+    got = [i.score for i in evaluate(back).indicators]
+    assert got[:1] + got[2:] == [i.score for i in evaluate(form).indicators]
+    assert str(got[1]) == "3"
