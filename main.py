@@ -5,15 +5,72 @@
     python main.py score FORM.json      print the scored form as JSON
     python main.py export FORM.json --xlsx OUT.xlsx --pdf OUT.pdf
     python main.py import FILE.xlsx -o FORM.json
+    python main.py package -o DIR [--zip] (--db STORE --year 2022 --unit 单位 | FORM.json …)
+
+The Windows build has two programs: ziping.exe (windowed: no stdout or stderr, both None) and
+ziping-cli.exe (console).  A command given to ziping.exe is run in the console it was typed in
+when there is one (AttachConsole), else a message box points to ziping-cli.exe — never a
+traceback.
 """
 import sys
 
-COMMANDS = {"score", "export", "import"}
+COMMANDS = {"score", "export", "import", "package"}
+CLI_EXE = "ziping-cli.exe"
+
+CLI_HINT = ("ziping.exe 是窗口程序，不能在命令行中输出结果。\n\n"
+            f"请改用同一文件夹中的 {CLI_EXE}，例如在“命令提示符”中输入：\n"
+            f"    {CLI_EXE} score 表单.json\n"
+            f"    {CLI_EXE} export 表单.json --xlsx 表.xlsx --pdf 表.pdf\n"
+            f"    {CLI_EXE} import 表.xlsx -o 表单.json\n"
+            f"    {CLI_EXE} package -o 文件夹 --year 2022 --unit 单位")
+
+
+def _no_streams() -> bool:
+    return sys.stdout is None or sys.stderr is None
+
+
+def attach_console() -> bool:
+    """Windows: write to the console of the command prompt that started the windowed exe."""
+    if sys.platform != "win32":
+        return False
+    try:
+        import ctypes
+        if not ctypes.windll.kernel32.AttachConsole(-1):          # ATTACH_PARENT_PROCESS
+            return False
+        out = open("CONOUT$", "w", encoding="utf-8", errors="replace")   # noqa: SIM115
+        sys.stdout = sys.stdout or out
+        sys.stderr = sys.stderr or out
+        out.write("\n")
+        return True
+    except Exception:             # noqa: BLE001 - no console to be had: the message box says it
+        return False
+
+
+def show_cli_hint(message: str = CLI_HINT) -> None:
+    """The message box of a command given to the windowed exe (replaced in the tests)."""
+    if sys.platform == "win32":
+        try:
+            import ctypes
+            ctypes.windll.user32.MessageBoxW(None, message, "绩效自评填报", 0x40)   # MB_ICONINFORMATION
+            return
+        except Exception:         # noqa: BLE001 - fall back to Qt
+            pass
+    try:
+        from PySide6.QtWidgets import QApplication
+        from ui import common
+        if QApplication.instance() is None:
+            QApplication(["ziping"])
+        common.show_info(None, message, "请使用 " + CLI_EXE)
+    except Exception:             # noqa: BLE001 - nothing more can be said without a screen
+        pass
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if any(a in COMMANDS for a in argv[:1]) or (argv[:1] and argv[0] in ("-h", "--help")):
+        if _no_streams() and not attach_console():
+            show_cli_hint()
+            return 2
         from core.cli import run
         return run(argv)
     from ui.app import run_app

@@ -62,6 +62,54 @@ def cmd_import(args) -> int:
     return 0
 
 
+def cmd_package(args) -> int:
+    """报送材料: from the store (--db, --year, --unit) or from form files of one unit and year."""
+    from pathlib import Path
+
+    from .package import Entry, check_glyphs, make_package, problems, unit_entries_from_store, write_package
+    if args.forms and (args.year or args.unit):
+        raise CliError("请二选一：用 --db --year --unit 从表单库导出，或给出表单文件")
+    if args.forms:
+        entries = [Entry(_load_form(f), f) for f in args.forms]
+        years = {e.form.year for e in entries}
+        units = {_unit(e) for e in entries}
+        if len(years) > 1 or len(units) > 1:
+            raise CliError("这些表单文件不属于同一单位和年度："
+                           + "；".join(f"{Path(str(e.ref)).name}（{e.form.year or '无年度'}，{_unit(e) or '无单位'}）"
+                                      for e in entries))
+        pkg = make_package(entries)
+    else:
+        if not (args.year and args.unit):
+            raise CliError("请用 --year 和 --unit 指定年度和单位（表单库见 --db），或给出表单文件")
+        from .paths import default_store_path
+        from .report_texts import load_texts, unit_key
+        from .store import Store, StoreError
+        try:
+            with Store(getattr(args, "db", None) or default_store_path(), readonly=True) as store:
+                entries = unit_entries_from_store(store, args.year, args.unit)
+                unit_edits = load_texts(store, unit_key(args.year, args.unit.strip()))
+        except StoreError as e:
+            raise CliError(str(e)) from None
+        if not entries:
+            raise CliError(f"表单库中没有 {args.year} 年度“{args.unit}”的表")
+        pkg = make_package(entries, args.year, args.unit.strip(), unit_edits)
+    missing = check_glyphs(pkg)
+    if missing and not args.allow_missing_glyphs:
+        raise CliError("PDF 字体中没有以下字符：" + "；".join(f"{t}：{c}" for t, c in missing)
+                       + "。加 --allow-missing-glyphs 仍然导出（这些字将印成“□”）")
+    for title, _ref, errors in problems(pkg.entries):
+        sys.stderr.write(f"提示：“{title}”还有 {len(errors)} 处错误：" + "；".join(f.message for f in errors[:3])
+                         + ("……" if len(errors) > 3 else "") + "\n")
+    path = write_package(pkg, args.output, as_zip=args.zip)
+    sys.stdout.write(f"{path}\n")
+    return 0
+
+
+def _unit(entry) -> str:
+    from .summary import unit_of
+    return unit_of(entry.form, entry.scores.template)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="main.py", description="绩效自评填报工具")
     p.add_argument("--db", help="表单库文件（SQLite），默认在用户数据文件夹中")
@@ -79,6 +127,15 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("file")
     i.add_argument("-o", "--output", required=True)
     i.set_defaults(func=cmd_import)
+    k = sub.add_parser("package", help="导出一个单位一个年度的报送材料（全部表、汇总表和自评报告）")
+    k.add_argument("forms", nargs="*", metavar="FORM.json", help="同一单位同一年度的表单文件")
+    k.add_argument("-o", "--output", required=True, help="放报送材料的文件夹")
+    k.add_argument("--zip", action="store_true", help="写成一个 .zip 文件")
+    k.add_argument("--db", default=argparse.SUPPRESS, help="表单库文件（SQLite）")
+    k.add_argument("--year", type=int, help="年度，如 2022")
+    k.add_argument("--unit", help="单位名称，与表中的实施单位/单位名称一致")
+    k.add_argument("--allow-missing-glyphs", action="store_true", help="PDF 字体缺字时仍然导出（缺的字印成“□”）")
+    k.set_defaults(func=cmd_package)
     return p
 
 
@@ -95,7 +152,7 @@ def run(argv: list[str]) -> int:
         return EXIT_BAD_INPUT
     except Exception as e:  # an input we did not foresee: still one plain line, no traceback
         name = type(e).__name__
-        if name in ("ImportError_", "ExportError"):
+        if name in ("ImportError_", "ExportError", "StoreError", "StoreDamaged"):
             _say(str(e))
         else:
             _say(f"处理失败：{e}（{name}）")

@@ -219,8 +219,8 @@ class Form:
         return Form(copy.deepcopy(self.data))
 
     def next_year_copy(self) -> "Form":
-        """复制为下一年度: header, targets, weights and structure kept; actuals,
-        amounts executed, scores, tiers, reasons and achievements cleared."""
+        """复制为下一年度: header, targets, weights and structure kept; amounts (年初、全年预算数
+        and 执行数), actuals, scores, tiers, reasons and achievements cleared."""
         f = self.copy()
         d = f.data
         if f.year is not None:
@@ -230,12 +230,13 @@ class Form:
                 f.header[key] = ""
         rows = [f.funds.get("total") or {}] + list(f.sources)
         for row in rows:
-            for k in ("executed", "transfer", "reason", "rate"):
+            for k in ("initial", "budget", "executed", "transfer", "reason", "rate"):
                 if k in row:
                     row[k] = ""
         for u in f.uses:
-            if "executed" in u:
-                u["executed"] = ""
+            for k in ("budget", "executed"):
+                if k in u:
+                    u[k] = ""
         d.pop("total", None)
         for goal in f.goals:
             goal["achieved"] = ""

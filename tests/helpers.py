@@ -54,3 +54,18 @@ def big_central_form(n: int = 200) -> Form:
             row.update(tier=1, score="0.45")
         rows.append(row)
     return central_form(rows, budget="1,000", executed="950")
+
+
+UNIT = "中共南岳区委政法委员会"
+
+
+def sample_unit() -> list[Form]:
+    """A unit of three project forms built from the samples: the central example (scored) and the
+    two Nanyue tables (unscored), all of one unit and year."""
+    forms = [sample("central-project-example-2022.json"), sample("seed001-nanyue-2022-zongzhi.json"),
+             sample("seed001-nanyue-2022-sixing.json")]
+    forms[0].header["实施单位"] = UNIT
+    forms[0].header["主管部门"] = UNIT
+    for f in forms:
+        f.data["year"] = 2022
+    return forms

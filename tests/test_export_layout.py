@@ -10,6 +10,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -391,3 +393,61 @@ def test_screen_widths_keep_labels_whole_at_any_window_width(done, name, total_p
         if _fixed(e, cell):
             room = (sum(px[cell.col:cell.col + cell.colspan]) - 8) / em_px
             assert not broken_badly(break_text(cell.text, room, em)), (cell.text, total_px)
+
+
+# ---------------------------------------------------------------- the paginator on its own
+
+class _FakeSheet:
+    def __init__(self, kinds):
+        self.row_kinds = kinds
+        self.nrows = len(kinds)
+
+
+@st.composite
+def _tables(draw):
+    """Row kinds as the templates make them, with heights and line counts."""
+    kinds = ["title", "subtitle"] + ["row"] * draw(st.integers(0, 3))
+    if draw(st.booleans()):
+        kinds += ["goal-header"] + ["goal"] * draw(st.integers(1, 2))
+    for _ in range(draw(st.integers(1, 2))):
+        kinds += ["ind-header"] + ["ind"] * draw(st.integers(0, 40))
+    kinds += ["total"] * draw(st.integers(0, 1)) + ["note", "note"]
+    lines = []
+    for k in kinds:
+        if k in ("ind", "goal", "row"):
+            lines.append(draw(st.one_of(st.integers(1, 4), st.integers(5, 200))))
+        else:
+            lines.append(1)
+    heights = [max(L.MIN_ROW, n * L.LEADING + 2 * L.PAD_Y) for n in lines]
+    shorts = [min(n, 3) for n in lines]
+    return kinds, heights, lines, shorts
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_tables(), st.floats(400, 760))
+def test_paginator_fills_pages_and_keeps_what_belongs_together(table, avail):
+    kinds, heights, lines, shorts = table
+    pages = L.paginate(_FakeSheet(kinds), heights, lines, shorts, avail)
+    seen: dict = {}
+    for pno, page in enumerate(pages):
+        assert sum(sl.height for sl in page) <= avail + 1e-6, pno
+        body = [sl for sl in page if not sl.repeat]
+        assert body, f"page {pno + 1} holds only a repeated header"
+        body_kinds = [kinds[sl.row] for sl in body]
+        if "total" in body_kinds:        # 总分 shares its page with the row above it
+            t = body[body_kinds.index("total")].row
+            assert any(sl.row == t - 1 for sl in body), pno
+        if pno:
+            assert body_kinds[0] not in ("note", "total"), pno
+        assert kinds[page[-1].row] not in ("ind-header", "goal-header") or page is pages[-1]
+        for sl in body:
+            seen.setdefault(sl.row, []).append(sl)
+    assert sorted(seen) == list(range(len(kinds)))           # every row printed, in order
+    order = [sl.row for page in pages for sl in page if not sl.repeat]
+    assert order == sorted(order)
+    for r, parts in seen.items():
+        if len(parts) > 1:
+            assert parts[0].start == 0 and parts[-1].stop is None
+            for a, b in zip(parts, parts[1:]):
+                assert a.stop == b.start
+            assert all((p.stop if p.stop is not None else lines[r]) - p.start >= L.MIN_SPLIT for p in parts)

@@ -22,6 +22,7 @@ from core.store import Store
 from tests.helpers import SAMPLES, central_form
 from ui import common
 from ui import export_actions as ea
+from ui import export_batch as eb
 from ui.app import make_app
 from ui.main_window import MainWindow
 from ui.settings import Settings
@@ -42,6 +43,15 @@ class Recorder:
         self.errors: list[str] = []
         self.done: list[tuple[str, str | None, bool]] = []   # (message, folder, warning)
         self.infos: list[str] = []
+        self.questions: list[list] = []    # the problems of each export question
+        self.go_on = True                  # the answer to the export question
+
+    def confirm_export(self, parent, problems, open_cell=None):
+        problems = [p for p in problems if p[2]]
+        if not problems:
+            return True
+        self.questions.append(problems)
+        return self.go_on
 
     def choose_folder(self, parent, title, start):
         return str(self.folder) if self.folder else ""
@@ -62,7 +72,7 @@ def rec(monkeypatch, tmp_path):
     out = tmp_path / "导出"
     out.mkdir()
     r = Recorder(out)
-    for name in ("choose_folder", "ask", "show_error", "show_done"):
+    for name in ("choose_folder", "ask", "show_error", "show_done", "confirm_export"):
         monkeypatch.setattr(ea, name, getattr(r, name))
     monkeypatch.setattr(common, "show_info", lambda parent, msg, title="": r.infos.append(msg))
     monkeypatch.setattr(common, "show_error", lambda parent, msg, title="": r.errors.append(msg))
@@ -285,13 +295,13 @@ def year_of_three(store):
 @pytest.fixture
 def progress_dialogs(monkeypatch):
     made = []
-    real = ea._make_progress
+    real = eb._make_progress
 
     def make(parent, n):
         dlg = real(parent, n)
         made.append(dlg)
         return dlg
-    monkeypatch.setattr(ea, "_make_progress", make)
+    monkeypatch.setattr(eb, "_make_progress", make)
     return made
 
 
@@ -319,14 +329,14 @@ def test_batch_exports_every_form_of_the_year(window, store, rec, year_of_three,
 
 def test_batch_cancel_stops_after_the_current_form(window, store, rec, year_of_three, progress_dialogs,
                                                    monkeypatch):
-    real = ea._export_planned
+    real = eb._export_planned
     calls = []
 
     def export_then_cancel(item, result):
         calls.append(item.label)
         real(item, result)
         progress_dialogs[0].cancel()                  # the clerk presses 取消 during the first form
-    monkeypatch.setattr(ea, "_export_planned", export_then_cancel)
+    monkeypatch.setattr(eb, "_export_planned", export_then_cancel)
     result = ea.run_batch(window, store, 2023, rec.folder)
     assert len(calls) == 1
     assert files(rec.folder) == sorted(["2023_测试单位_甲项目_绩效自评表.xlsx", "2023_测试单位_甲项目_绩效自评表.pdf"])

@@ -11,14 +11,12 @@ import os
 import sys
 from pathlib import Path
 
-from core.model import FormError, load
 from core.paths import default_store_path
-from core.resources import resource
-from core.session import form_summary
 from core.store import (Store, StoreDamaged, StoreError, newest_good_backup, recover_from_backup,
                         set_aside)
 
 from . import common
+from .samples import load_samples  # noqa: F401 - part of this module's API (tests, driver)
 
 log = logging.getLogger("ziping")
 
@@ -28,28 +26,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--db", default=None)
     args, _unknown = p.parse_known_args(argv)
     return args
-
-
-def load_samples(store: Store) -> int:
-    """First start of an empty store: put the shipped sample forms into it, so a new user sees
-    real forms.  Returns how many were added (0 when done before or the store has forms)."""
-    if store.get_meta("samples_loaded"):
-        return 0
-    if store.count() or store.count(deleted=True):
-        store.set_meta("samples_loaded", True)
-        return 0
-    n = 0
-    with store.transaction():
-        for path in sorted(Path(resource("samples")).glob("*.json")):
-            try:
-                form = load(path)
-            except FormError as exc:
-                log.warning("sample %s skipped: %s", path.name, exc)
-                continue
-            store.create(form.data, form_summary(form))
-            n += 1
-        store.set_meta("samples_loaded", True)
-    return n
 
 
 def _backup_time(backup: Path) -> str:
@@ -142,6 +118,34 @@ def take_lock(path: Path):
     return lock, True
 
 
+LOCATION_WARNED_KEY = "warnings/location_warned"
+
+
+def warn_about_location(parent, path: Path, settings=None) -> str:
+    """Once per store path: a store in a synced folder (OneDrive, WPS云盘, 坚果云, 百度网盘) or on a
+    network path is said to be at risk, with what to do.  Returns the warning shown ('' if none)."""
+    from core.locations import location_warning
+    message = location_warning(str(path))
+    if not message:
+        return ""
+    try:
+        if settings is None:
+            from .settings import Settings
+            settings = Settings()
+        warned = str(settings.qsettings.value(LOCATION_WARNED_KEY, "") or "")
+    except Exception:                # noqa: BLE001 - unreadable settings: warn (again)
+        log.warning("settings unreadable", exc_info=True)
+        settings, warned = None, ""
+    if warned and warned.casefold() == str(path).casefold():
+        return ""
+    log.warning("store in a synced folder or on a network path: %s", path)
+    common.show_warning(parent, message, "表单库的位置")
+    if settings is not None:
+        settings.qsettings.setValue(LOCATION_WARNED_KEY, str(path))
+        settings.sync()
+    return message
+
+
 def make_app(argv0: str = "ziping"):
     from PySide6.QtWidgets import QApplication
     from . import wiring
@@ -152,6 +156,7 @@ def make_app(argv0: str = "ziping"):
     app.setApplicationName("ziping")
     app.setApplicationDisplayName(common.APP_TITLE)
     app.setStyle("Fusion")
+    common.apply_light_theme(app)    # readable under Windows' dark 应用模式 too
     common.install_app_font(app)
     wiring.install_translator(app)   # qtbase_zh_CN: QFileDialog and standard buttons in Chinese
     app.setWindowIcon(wiring.app_icon())
@@ -168,6 +173,9 @@ def run_app(argv: list[str]) -> int:
     except OSError:
         log_file = None
     common.setup_logging(log_file)
+    common.route_lost_streams()      # the windowed exe: what is printed goes to the log
+    common.enable_faulthandler(log_file)
+    common.install_qt_message_handler()
     common.install_excepthook(log_file)
     readonly = False
     lock = None
@@ -192,6 +200,8 @@ def run_app(argv: list[str]) -> int:
     from .main_window import MainWindow
     win = MainWindow(store)
     win.show()
+    from PySide6.QtCore import QTimer
+    QTimer.singleShot(0, lambda: warn_about_location(win, path))
     try:
         return app.exec()
     finally:

@@ -1,11 +1,16 @@
-"""Small shared pieces of the GUI: the bundled font, colours, plain Chinese message boxes."""
+"""Small shared pieces of the GUI: the bundled font, colours and the light palette, plain
+Chinese message boxes, and where the program's own troubles are written (the log: Python
+errors, native crashes through faulthandler, Qt's warnings, anything printed to a stream the
+windowed exe does not have)."""
 from __future__ import annotations
 
+import faulthandler
 import logging
 import sys
 import traceback
 
-from PySide6.QtGui import QColor, QFont, QFontDatabase
+from PySide6.QtCore import Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QMessageBox, QWidget
 
 from core.resources import font_path
@@ -26,6 +31,69 @@ COLOR_BORDER = QColor("#6e6e6e")
 COLOR_ERROR_BORDER = QColor("#d32f2f")
 COLOR_WARNING_BORDER = QColor("#e09b00")
 COLOR_LABEL_TEXT = QColor("#333333")
+
+COLOR_TEXT = QColor("#000000")
+
+# The one palette of the program, whatever Windows' 应用模式 (light or dark) says: the sheet is
+# paper (white cells, grey labels) and every colour on it was chosen for dark text, so the
+# widgets around it are light too.  Every role of every group is set, so nothing falls back to
+# a dark system colour (Qt 6.5+ follows Windows' dark setting with Fusion).
+_LIGHT = {
+    QPalette.ColorRole.Window: "#f0f0f0",
+    QPalette.ColorRole.WindowText: "#1a1a1a",
+    QPalette.ColorRole.Base: "#ffffff",
+    QPalette.ColorRole.AlternateBase: "#f5f7fa",
+    QPalette.ColorRole.ToolTipBase: "#ffffe1",
+    QPalette.ColorRole.ToolTipText: "#000000",
+    QPalette.ColorRole.PlaceholderText: "#6e6e6e",
+    QPalette.ColorRole.Text: "#000000",
+    QPalette.ColorRole.Button: "#f0f0f0",
+    QPalette.ColorRole.ButtonText: "#1a1a1a",
+    QPalette.ColorRole.BrightText: "#ffffff",
+    QPalette.ColorRole.Light: "#ffffff",
+    QPalette.ColorRole.Midlight: "#e3e3e3",
+    QPalette.ColorRole.Mid: "#b4b4b4",
+    QPalette.ColorRole.Dark: "#a0a0a0",
+    QPalette.ColorRole.Shadow: "#696969",
+    QPalette.ColorRole.Highlight: "#2b65b8",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.Link: "#0b57d0",
+    QPalette.ColorRole.LinkVisited: "#6a1b9a",
+}
+_LIGHT_DISABLED = {
+    QPalette.ColorRole.WindowText: "#7a7a7a",
+    QPalette.ColorRole.Text: "#7a7a7a",
+    QPalette.ColorRole.ButtonText: "#7a7a7a",
+    QPalette.ColorRole.Base: "#f5f5f5",
+    QPalette.ColorRole.Highlight: "#c8c8c8",
+    QPalette.ColorRole.HighlightedText: "#1a1a1a",
+}
+
+
+def light_palette() -> QPalette:
+    pal = QPalette()
+    groups = (QPalette.ColorGroup.Active, QPalette.ColorGroup.Inactive, QPalette.ColorGroup.Disabled)
+    for role, color in _LIGHT.items():
+        for group in groups:
+            pal.setColor(group, role, QColor(color))
+    if hasattr(QPalette.ColorRole, "Accent"):
+        for group in groups:
+            pal.setColor(group, QPalette.ColorRole.Accent, QColor(_LIGHT[QPalette.ColorRole.Highlight]))
+    for role, color in _LIGHT_DISABLED.items():
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor(color))
+    return pal
+
+
+def apply_light_theme(app) -> None:
+    """Ask Qt for the light scheme (Qt 6.8+: also the title bar) and set the light palette."""
+    hints = QGuiApplication.styleHints()
+    if hasattr(hints, "setColorScheme"):
+        try:
+            hints.setColorScheme(Qt.ColorScheme.Light)
+        except Exception:            # noqa: BLE001 - an older Qt: the palette alone does it
+            log.debug("colour scheme not set", exc_info=True)
+    app.setPalette(light_palette())
+
 
 _font_family: str | None = None
 
@@ -51,6 +119,12 @@ def install_app_font(app: QApplication | None = None) -> str | None:
 def show_error(parent: QWidget | None, message: str, title: str = "出错了") -> None:
     box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
     box.button(QMessageBox.StandardButton.Ok).setText("确定")
+    box.exec()
+
+
+def show_warning(parent: QWidget | None, message: str, title: str = APP_TITLE) -> None:
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
+    box.button(QMessageBox.StandardButton.Ok).setText("知道了")
     box.exec()
 
 
@@ -103,6 +177,87 @@ def setup_logging(log_file: str | None) -> None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
     log.setLevel(logging.INFO)
+
+
+_fault_file = None          # kept open for the life of the program: faulthandler writes to it
+
+
+def enable_faulthandler(log_file: str | None) -> bool:
+    """A native crash (in Qt, SQLite, a font library) writes the Python stacks into the log,
+    which the windowed exe's missing stderr would lose."""
+    global _fault_file
+    if not log_file:
+        return False
+    try:
+        fh = open(log_file, "a", encoding="utf-8")       # noqa: SIM115 - must stay open
+        fh.write("\n")
+        fh.flush()
+        faulthandler.enable(file=fh, all_threads=True)
+    except (OSError, ValueError, RuntimeError):
+        log.warning("faulthandler not enabled", exc_info=True)
+        return False
+    if _fault_file is not None and _fault_file is not fh:
+        try:
+            _fault_file.close()
+        except OSError:
+            pass
+    _fault_file = fh
+    return True
+
+
+class LogStream:
+    """A text stream that writes lines to the log (for a windowed exe's missing stdout/stderr)."""
+
+    def __init__(self, level: int):
+        self.level = level
+        self._buf = ""
+        self.encoding = "utf-8"
+        self.errors = "replace"
+
+    def write(self, text) -> int:
+        text = str(text)
+        self._buf += text
+        while "\n" in self._buf:
+            line, self._buf = self._buf.split("\n", 1)
+            if line.strip():
+                log.log(self.level, "%s", line.rstrip())
+        return len(text)
+
+    def flush(self) -> None:
+        if self._buf.strip():
+            log.log(self.level, "%s", self._buf.rstrip())
+        self._buf = ""
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+
+def route_lost_streams() -> None:
+    """The windowed exe has no stdout/stderr (both None): what anything prints there — a warning
+    at start-up, a library's message — goes to the log instead of raising or vanishing."""
+    if sys.stderr is None:
+        sys.stderr = LogStream(logging.WARNING)
+    if sys.stdout is None:
+        sys.stdout = LogStream(logging.INFO)
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+
+
+def install_qt_message_handler() -> None:
+    """Qt's own warnings (a font not found, a platform plugin) go to the log."""
+    def handler(mode, context, message):
+        log.log(_QT_LEVELS.get(mode, logging.WARNING), "Qt: %s", message)
+    qInstallMessageHandler(handler)
 
 
 def dialog_buttons(dialog: QDialog, ok_text: str) -> QDialogButtonBox:

@@ -1,7 +1,13 @@
-"""The list of the store's forms as a Qt table model (no view needed to test it)."""
+"""The list of the store's forms as a Qt table model (no view needed to test it).
+
+Columns sort by a click on their header (`sort`, kept across reloads); the shipped sample forms
+carry a 示例 mark before their name."""
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
+
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QColor
 
 from core.templates import all_templates
 
@@ -9,6 +15,10 @@ COLUMNS = ("年度", "单位", "表名/项目名称", "模板", "总分", "等�
 _KEYS = ("year", "unit", "name", "template", "total", "grade", "modified")
 FormIdRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2
+SampleRole = Qt.ItemDataRole.UserRole + 3
+SAMPLE_MARK = "示例"
+MODIFIED_COLUMN = _KEYS.index("modified")
+SAMPLE_TEXT = QColor("#6b6b6b")
 
 
 def template_names() -> dict[str, str]:
@@ -23,15 +33,63 @@ class FormListModel(QAbstractTableModel):
         self._rows: list[dict] = []
         self._names = template_names()
         self.deleted_view = False
+        self.samples: set[int] = set()
+        self._sort: tuple[int, Qt.SortOrder] | None = None     # None: the store's order
 
-    def set_rows(self, rows: list[dict], deleted_view: bool = False) -> None:
+    def set_rows(self, rows: list[dict], deleted_view: bool = False, samples: set[int] | None = None) -> None:
         self.beginResetModel()
-        self._rows = rows
+        self._rows = list(rows)
         self.deleted_view = deleted_view
+        if samples is not None:
+            self.samples = set(samples)
+        if self._sort is not None:
+            self._rows.sort(key=self._sort_key(self._sort[0]),
+                            reverse=self._sort[1] == Qt.SortOrder.DescendingOrder)
         self.endResetModel()
 
-    def load(self, store, *, year: int | None = None, search: str = "", deleted: bool = False) -> None:
-        self.set_rows(store.list_forms(year=year, search=search, deleted=deleted), deleted)
+    def load(self, store, *, year: int | None = None, search: str = "", deleted: bool = False,
+             samples: set[int] | None = None) -> None:
+        self.set_rows(store.list_forms(year=year, search=search, deleted=deleted), deleted, samples)
+
+    def is_sample(self, r: int) -> bool:
+        row = self.row(r)
+        return row is not None and row["id"] in self.samples
+
+    # -- sorting
+    def _sort_key(self, col: int):
+        key = _KEYS[col] if 0 <= col < len(_KEYS) else "modified"
+        if key == "modified" and self.deleted_view:
+            key = "deleted_at"
+        names = self._names
+
+        def number(v):
+            try:
+                return (0, Decimal(str(v)))
+            except (InvalidOperation, ValueError):
+                return (1, Decimal(0))
+
+        def k(row):
+            v = row.get(key)
+            if v is None or v == "":
+                return (1, (0, Decimal(0)) if key in ("year", "total") else "")   # empty last
+            if key in ("year", "total"):
+                return (0, number(v))
+            if key == "template":
+                return (0, names.get(v, str(v)))
+            return (0, str(v))
+        return k
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self.layoutAboutToBeChanged.emit()
+        persistent = self.persistentIndexList()
+        held = [self._rows[p.row()] if 0 <= p.row() < len(self._rows) else None for p in persistent]
+        self._sort = (column, order)
+        self._rows.sort(key=self._sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
+        pos = {id(row): i for i, row in enumerate(self._rows)}
+        moved = [self.index(pos[id(row)], p.column()) if row is not None else QModelIndex()
+                 for p, row in zip(persistent, held)]
+        self.changePersistentIndexList(persistent, moved)
+        self.layoutChanged.emit()
 
     def row(self, r: int) -> dict | None:
         return self._rows[r] if 0 <= r < len(self._rows) else None
@@ -81,15 +139,24 @@ class FormListModel(QAbstractTableModel):
                 return self._names.get(value, value)
             if key in ("modified", "deleted_at"):
                 return str(value).replace("T", " ")[:16]
+            if key == "name" and row["id"] in self.samples:
+                return f"【{SAMPLE_MARK}】{value}"
             return str(value)
         if role == FormIdRole:
             return row["id"]
         if role == RowRole:
             return row
+        if role == SampleRole:
+            return row["id"] in self.samples
+        if role == Qt.ItemDataRole.ForegroundRole and row["id"] in self.samples:
+            return SAMPLE_TEXT
         if role == Qt.ItemDataRole.TextAlignmentRole:
             if _KEYS[col] in ("year", "total", "grade"):
                 return Qt.AlignmentFlag.AlignCenter
             return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.ToolTipRole and _KEYS[col] in ("unit", "name"):
-            return row.get(_KEYS[col]) or None
+            text = row.get(_KEYS[col]) or None
+            if row["id"] in self.samples:
+                return f"{text or ''}\n（程序自带的示例表，可以删除：表单 → 删除全部示例表）".strip()
+            return text
         return None

@@ -1,81 +1,37 @@
-"""The main window: the list of forms (search, year filter, 回收站) and one editor tab per open form."""
+"""The main window: the list of forms (search, year filter, sortable columns, 回收站, samples
+marked 示例) and one editor tab per open form.
+
+Pieces kept elsewhere: 新建's dialog and header (ui/new_form.py), files in and out — 导入 by menu
+or by dropping files, 另存为表单文件, one-file exports — (ui/form_files.py), 导出 / 批量导出
+(ui/export_actions.py) and the question before them (ui/export_question.py).
+"""
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 import logging
-import os
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout,
-    QHeaderView, QLabel, QLineEdit, QMainWindow, QSpinBox, QTableView, QTabWidget, QToolBar,
-    QApplication, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+    QMainWindow, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget,
 )
 
-from core.export import ExportError, WriteError, export_form, export_names
-from core.model import Form, FormError, dump, load, new_form, validate
+from core.model import Form, FormError, new_form, validate
 from core.session import EditSession, form_summary
 from core.store import StoreError
-from core.templates import all_templates, get_template, template_ids
+from core.templates import get_template, template_ids
 
 from . import common
 from .editor import EditorWidget
-from .list_model import FormListModel
-from . import export_actions, wiring
+from .list_model import MODIFIED_COLUMN, FormListModel
+from .new_form import NewFormDialog, prefill
+from .samples import sample_ids
+from . import export_actions, form_files, list_actions, unit_view, wiring
+
+__all__ = ["MainWindow", "NewFormDialog"]
 
 log = logging.getLogger("ziping")
-
-
-class NewFormDialog(QDialog):
-    """新建: pick a template and a year; the header comes prefilled."""
-
-    def __init__(self, year: int, prefill: dict, parent=None):
-        super().__init__(parent)
-        self.setWindowTitle("新建自评表")
-        self.prefill = dict(prefill)
-        self.template_box = QComboBox(self)
-        for t in all_templates():
-            self.template_box.addItem(t.get("name", t["id"]), t["id"])
-        self.year_box = QSpinBox(self)
-        self.year_box.setRange(2000, 2100)
-        self.year_box.setValue(year)
-        self.fields_box = QWidget(self)
-        self.fields = QFormLayout(self.fields_box)
-        self.edits: dict[str, QLineEdit] = {}
-        form = QFormLayout()
-        form.addRow("模板", self.template_box)
-        form.addRow("年度", self.year_box)
-        buttons = common.dialog_buttons(self, "新建")
-        lay = QVBoxLayout(self)
-        lay.addLayout(form)
-        lay.addWidget(QLabel("表头（可以以后在表中修改）："))
-        lay.addWidget(self.fields_box)
-        lay.addWidget(buttons)
-        self.template_box.currentIndexChanged.connect(self._fill_fields)
-        self._fill_fields()
-        self.resize(460, 0)
-
-    def _fill_fields(self) -> None:
-        for name, e in self.edits.items():
-            if e.text():
-                self.prefill[name] = e.text()
-        while self.fields.rowCount():
-            self.fields.removeRow(0)
-        self.edits = {}
-        t = get_template(self.template_id())
-        for name in t.get("header_fields", []):
-            e = QLineEdit(self.fields_box)
-            e.setText(self.prefill.get(name, ""))
-            self.fields.addRow(name, e)
-            self.edits[name] = e
-
-    def template_id(self) -> str:
-        return self.template_box.currentData()
-
-    def values(self) -> tuple[str, int, dict]:
-        return self.template_id(), self.year_box.value(), {k: e.text().strip() for k, e in self.edits.items()}
 
 
 class MainWindow(QMainWindow):
@@ -86,6 +42,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{common.APP_TITLE}{ro} — {store.path}")
         self.editors: dict[int, EditorWidget] = {}
         self._list_dirty = False
+        self._samples_listed = False
 
         # -- the list page
         self.list_model = FormListModel(self)
@@ -102,6 +59,9 @@ class MainWindow(QMainWindow):
         for col, w in enumerate((60, 260, 300, 230, 70, 50, 140)):
             self.list_view.setColumnWidth(col, w)
         hh.setStretchLastSection(True)
+        hh.setSortIndicator(MODIFIED_COLUMN, Qt.SortOrder.DescendingOrder)   # newest first, as stored
+        hh.setSortIndicatorShown(True)
+        self.list_view.setSortingEnabled(True)                  # a click on a header sorts by it
         self.list_view.installEventFilter(self)
         self.list_view.activated.connect(self._open_index)
         self.list_view.doubleClicked.connect(self._open_index)
@@ -138,11 +98,17 @@ class MainWindow(QMainWindow):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.setCentralWidget(self.tabs)
 
+        self.saved_label = QLabel("", self)
+        self.saved_label.setObjectName("savedLabel")
+        self.statusBar().addPermanentWidget(self.saved_label)
+        self.setAcceptDrops(True)                               # form files and workbooks
+
         self._make_actions()
         self.reload_years()
         self.reload()
         self.resize(1500, 900)
         wiring.install(self)        # 帮助 menu, icon, read-only store, the size and place of last time
+        unit_view.install(self)     # 单位汇总与报告 (Ctrl+U): a unit's year, its 汇总表, reports, 报送材料
 
     # ------------------------------------------------------------ actions
     def _make_actions(self) -> None:
@@ -164,8 +130,14 @@ class MainWindow(QMainWindow):
         self.act_trash.setCheckable(True)
         self.act_restore = act("还原", self.restore_selected, None, "把选中的表从回收站还原")
         self.act_purge = act("彻底删除", self.purge_selected, None, "从回收站中彻底删除选中的表（不能恢复）")
-        self.act_import = act("打开表单文件…", self.import_file_dialog, "Ctrl+Shift+O", "从表单文件（JSON）导入一张表")
+        self.act_import = act("导入…", self.import_file_dialog, ["Ctrl+I", "Ctrl+Shift+O"],
+                              "导入表单文件（.json）或 Excel 工作簿（.xlsx），每个文件成为一张新表；"
+                              "也可以把文件拖到窗口上（Ctrl+I）")
         self.act_export = act("另存为表单文件…", self.export_file_dialog, "Ctrl+Shift+S", "把当前的表另存为表单文件（JSON）")
+        self.act_save = act("保存", self.save_now, "Ctrl+S",
+                            "每次修改都已自动保存；按 Ctrl+S 确认正在输入的内容并显示保存时间")
+        self.act_remove_samples = act("删除全部示例表", self.remove_samples, None,
+                                      "把程序自带的示例表（列表中标有“示例”）移到回收站")
         self.act_export_xlsx = act("导出 Excel…", lambda: self.export_dialog("xlsx"), None,
                                    "只把当前的表导出为 Excel 工作簿（与屏幕版式一致）")
         self.act_export_pdf = act("导出 PDF…", lambda: self.export_dialog("pdf"), None,
@@ -189,12 +161,13 @@ class MainWindow(QMainWindow):
 
         mb = self.menuBar()
         m = mb.addMenu("文件(&F)")
-        for a in (self.act_new, self.act_open, self.act_next_year, None, self.act_import, self.act_export,
+        for a in (self.act_new, self.act_open, self.act_save, self.act_next_year, None, self.act_import, self.act_export,
                   None, self.act_export_both, self.act_export_batch, self.act_export_xlsx, self.act_export_pdf,
                   None, self.act_settings, None, self.act_close_tab, self.act_quit):
             m.addSeparator() if a is None else m.addAction(a)
         m = mb.addMenu("表单(&E)")
-        for a in (self.act_delete, self.act_history, None, self.act_trash, self.act_restore, self.act_purge):
+        for a in (self.act_delete, self.act_history, None, self.act_trash, self.act_restore, self.act_purge,
+                  None, self.act_remove_samples):
             m.addSeparator() if a is None else m.addAction(a)
         m = mb.addMenu("视图(&V)")
         m.addAction(self.act_list)
@@ -208,6 +181,7 @@ class MainWindow(QMainWindow):
         self.act_restore.setEnabled(trash and on_list)
         self.act_purge.setEnabled(trash and on_list)
         self.trash_label.setText("（回收站）" if trash else "")
+        self.act_remove_samples.setEnabled(self._samples_listed and not wiring.is_readonly(self))
         wiring.apply_readonly(self)
 
     # ------------------------------------------------------------ the list
@@ -231,17 +205,33 @@ class MainWindow(QMainWindow):
         selected = self.selected_id()
         try:
             self.list_model.load(self.store, year=self.year_box.currentData(), search=self.search.text(),
-                                 deleted=self.act_trash.isChecked())
+                                 deleted=self.act_trash.isChecked(), samples=sample_ids(self.store))
         except StoreError as exc:
             common.show_error(self, str(exc))
             return
         self._list_dirty = False
+        self._samples_listed = self._any_sample_listed()
         n = self.list_model.rowCount()
         self.statusBar().showMessage(f"{'回收站中' if self.act_trash.isChecked() else '共'} {n} 张表    表单库：{self.store.path}")
-        if selected is not None:
+        if selected is not None and self.list_model.row_of_id(selected) >= 0:
             self.select_id(selected)
         elif n:
             self.list_view.setCurrentIndex(self.list_model.index(0, 0))
+        if hasattr(self, "act_remove_samples"):
+            self._update_actions()
+
+    def _any_sample_listed(self) -> bool:
+        """Is a sample still in the list (not the 回收站), shown or filtered out?"""
+        samples = self.list_model.samples
+        if not samples:
+            return False
+        m = self.list_model
+        if not m.deleted_view and self.year_box.currentData() is None and not self.search.text().strip():
+            return any(m.form_id(r) in samples for r in range(m.rowCount()))
+        try:
+            return bool(samples & {r["id"] for r in self.store.list_forms()})
+        except StoreError:
+            return False
 
     def select_id(self, form_id: int) -> None:
         r = self.list_model.row_of_id(form_id)
@@ -261,6 +251,25 @@ class MainWindow(QMainWindow):
 
     def _form_saved(self, _form_id: int) -> None:
         self._list_dirty = True
+        self.show_saved()
+
+    def show_saved(self) -> None:
+        """“已保存 HH:MM:SS” in the status bar (stays until the next save)."""
+        stamp = _dt.datetime.now().strftime("%H:%M:%S")
+        self.saved_label.setText(f"已保存 {stamp}")
+        self.saved_label.setToolTip("每次修改都会立即保存到表单库")
+
+    def save_now(self) -> None:
+        """Ctrl+S: every edit is saved as it is made; this confirms the cell being typed in
+        (which saves it) and says when the form was saved."""
+        ed = self.current_editor()
+        if ed is not None:
+            ed.view.commit_open_editor()
+            if wiring.is_readonly(self):
+                common.show_info(self, "表单库是只读打开的，修改不能保存。")
+                return
+        self.show_saved()
+        self.statusBar().showMessage("所有修改都已保存到表单库。", 5000)
 
     # ------------------------------------------------------------ opening forms
     def _open_index(self, idx: QModelIndex) -> None:
@@ -299,6 +308,21 @@ class MainWindow(QMainWindow):
         ed.view.setFocus()
         return ed
 
+    def show_cell(self, form_id, where: str) -> EditorWidget | None:
+        """Open a form (or bring its tab forward) with the cell of a finding current."""
+        if form_id is None:
+            return None
+        ed = self.open_form(form_id)
+        if ed is None:
+            return None
+        cell = ed.model.sheet.locate(where) if where else None
+        if cell is not None:
+            idx = ed.model.index(cell.row, cell.col)
+            ed.view.setCurrentIndex(idx)
+            ed.view.scrollTo(idx, QAbstractItemView.ScrollHint.PositionAtCenter)
+        ed.view.setFocus()
+        return ed
+
     def _retitle(self, ed: EditorWidget, title: str) -> None:
         i = self.tabs.indexOf(ed)
         if i > 0:
@@ -330,29 +354,7 @@ class MainWindow(QMainWindow):
             return None
 
     def _prefill(self) -> dict:
-        """The header a new form starts with: the unit of the most recent form, today's date;
-        单位名称, 填报人 and 联系电话 from 设置 win over the recent form's."""
-        out = {"填报日期": _dt.date.today().isoformat()}
-        try:
-            recent = self.store.list_forms()[:1]
-        except StoreError:
-            recent = []
-        if recent:
-            try:
-                data = self.store.get(recent[0]["id"])
-                t = get_template(data.get("template"))
-                unit = (data.get("header") or {}).get(t.get("unit_field") or "", "")
-                if unit:
-                    for tt in all_templates():
-                        if tt.get("unit_field"):
-                            out[tt["unit_field"]] = unit
-                for k in ("填报人", "联系电话", "主管部门"):
-                    v = (data.get("header") or {}).get(k)
-                    if v:
-                        out[k] = v
-            except (KeyError, StoreError):
-                pass
-        return wiring.prefill_from_settings(out)
+        return prefill(self.store)
 
     def new_form(self) -> None:
         dlg = NewFormDialog(_dt.date.today().year - 1, self._prefill(), self)
@@ -376,49 +378,19 @@ class MainWindow(QMainWindow):
         self.select_id(fid)
 
     def copy_next_year(self) -> None:
-        fid = self.selected_id() if self.tabs.currentIndex() == 0 else (
-            self.current_editor().session.form_id if self.current_editor() else None)
-        if fid is None:
-            common.show_info(self, "请先在列表中选中一张表。")
-            return
-        try:
-            form = validate(self.store.get(fid), set(template_ids())).next_year_copy()
-        except (KeyError, StoreError, FormError) as exc:
-            common.show_error(self, f"无法复制这张表：{exc}")
-            return
-        new_id = self._create(form)
-        if new_id is not None:
-            self._after_create(new_id)
-            self.open_form(new_id)
+        list_actions.copy_next_year(self)
 
-    # ------------------------------------------------------------ deleting
     def _selected_row(self) -> dict | None:
         idx = self.list_view.currentIndex()
         return self.list_model.row(idx.row()) if idx.isValid() else None
 
     def delete_selected(self, confirm: bool = True) -> None:
-        if self.tabs.currentIndex() != 0 and self.current_editor():
-            fid = self.current_editor().session.form_id
-            row = {"id": fid, "name": self.current_editor().title()}
-        else:
-            row = self._selected_row()
-        if row is None:
-            common.show_info(self, "请先在列表中选中一张表。")
-            return
-        name = row.get("name") or row.get("unit") or "这张表"
-        if confirm and not common.ask_yes_no(self, f"确定要删除“{name}”吗？\n\n删除后可以在“回收站”中还原。",
-                                             "删除", yes="删除", no="取消"):
-            return
-        if row["id"] in self.editors:
-            self.close_tab(self.tabs.indexOf(self.editors[row["id"]]))
-        try:
-            self.store.delete(row["id"])
-        except (KeyError, StoreError) as exc:
-            common.show_error(self, f"无法删除：{exc}")
-            return
-        self.tabs.setCurrentIndex(0)
-        self.reload_years()
-        self.reload()
+        list_actions.delete_selected(self, confirm)
+
+    describe_row = staticmethod(list_actions.describe_row)
+
+    def remove_samples(self, confirm: bool = True) -> int:
+        return list_actions.remove_samples(self, confirm)
 
     def toggle_trash(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -426,48 +398,39 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def restore_selected(self) -> None:
-        row = self._selected_row()
-        if row is None or not self.act_trash.isChecked():
-            return
-        try:
-            self.store.restore(row["id"])
-        except (KeyError, StoreError) as exc:
-            common.show_error(self, f"无法还原：{exc}")
-            return
-        self.reload_years()
-        self.reload()
+        list_actions.restore_selected(self)
 
     def purge_selected(self, confirm: bool = True) -> None:
-        row = self._selected_row()
-        if row is None or not self.act_trash.isChecked():
-            return
-        if confirm and not common.ask_yes_no(self, f"确定要彻底删除“{row.get('name') or '这张表'}”吗？\n\n彻底删除后不能恢复。",
-                                             "彻底删除", yes="彻底删除", no="取消"):
-            return
-        try:
-            self.store.purge(row["id"])
-        except (KeyError, StoreError) as exc:
-            common.show_error(self, f"无法删除：{exc}")
-            return
-        self.reload()
+        list_actions.purge_selected(self, confirm)
 
-    # ------------------------------------------------------------ form files
+    # ------------------------------------------------------------ files (ui/form_files.py)
     def import_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "打开表单文件", "", "表单文件 (*.json);;所有文件 (*)")
-        if path:
-            self.import_form_file(path)
+        form_files.import_dialog(self)
+
+    def import_files(self, paths: list[str]) -> list[int]:
+        return form_files.import_paths(self, paths)
 
     def import_form_file(self, path: str) -> EditorWidget | None:
-        try:
-            form = load(path, known_templates=set(template_ids()))
-        except FormError as exc:
-            common.show_error(self, f"无法打开表单文件：\n{exc}")
-            return None
-        fid = self._create(form)
-        if fid is None:
-            return None
-        self._after_create(fid)
-        return self.open_form(fid)
+        """Import one form file or workbook as a new form and open it (None when it failed)."""
+        ids = form_files.import_paths(self, [path])
+        return self.editors.get(ids[0]) if ids else None
+
+    def dragEnterEvent(self, event) -> None:
+        if form_files.dropped_paths(event.mimeData()) and not wiring.is_readonly(self):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        paths = form_files.dropped_paths(event.mimeData())
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        QTimer.singleShot(0, lambda: self.import_files(paths))    # not inside the drag's own loop
 
     def _form_for_export(self) -> tuple[Form, str] | None:
         ed = self.current_editor()
@@ -483,95 +446,20 @@ class MainWindow(QMainWindow):
             common.show_error(self, f"无法读取这张表：{exc}")
             return None
         row = self._selected_row() or {}
-        return form, f"{row.get('year') or ''}{row.get('name') or '表单'}"
+        return form, f"{row.get('year') or ''} {row.get('name') or '表单'}".strip()
 
     def export_file_dialog(self) -> None:
-        found = self._form_for_export()
-        if found is None:
-            common.show_info(self, "请先选中或打开一张表。")
-            return
-        form, title = found
-        safe = "".join(ch for ch in title if ch not in '\\/:*?"<>|').strip() or "表单"
-        path, _ = QFileDialog.getSaveFileName(self, "另存为表单文件", os.path.join(os.path.expanduser("~"), safe + ".json"),
-                                              "表单文件 (*.json)")
-        if path:
-            self.export_form_file(form, path)
+        form_files.save_as_dialog(self)
 
     def export_form_file(self, form: Form, path: str) -> bool:
-        if not path.lower().endswith(".json"):
-            path += ".json"
-        try:
-            dump(form, path)
-        except OSError as exc:
-            common.show_error(self, f"无法保存表单文件：{path}\n（{exc.strerror or exc}）")
-            return False
-        self.statusBar().showMessage(f"已另存为：{path}", 8000)
-        return True
-
-    # ------------------------------------------------------------ Excel and PDF
-    def _export_folder(self) -> str:
-        try:
-            from .settings import Settings
-            return Settings().export_dir_or_default()
-        except Exception:            # settings unreadable: the home folder will do
-            return os.path.expanduser("~")
+        return form_files.save_form_file(self, form, path)
 
     def export_dialog(self, kind: str) -> None:
         """导出 Excel… / 导出 PDF…: choose the file, then `export_to`."""
-        found = self._form_for_export()
-        if found is None:
-            common.show_info(self, "请先选中或打开一张表。")
-            return
-        form, _title = found
-        xlsx_name, pdf_name = export_names(form)
-        name = xlsx_name if kind == "xlsx" else pdf_name
-        pattern = "Excel 工作簿 (*.xlsx)" if kind == "xlsx" else "PDF 文件 (*.pdf)"
-        path, _ = QFileDialog.getSaveFileName(self, "导出 Excel" if kind == "xlsx" else "导出 PDF",
-                                              os.path.join(self._export_folder(), name), pattern)
-        if path:
-            self.export_to(form, kind, path)
+        form_files.export_one_dialog(self, kind)
 
     def export_to(self, form: Form, kind: str, path: str) -> bool:
-        """Write the workbook or the PDF of `form` to `path` (atomically: a failed or killed export
-        never leaves half a file under that name).  Before a PDF, the characters its font lacks
-        are named; the clerk may cancel or export anyway (they print as □).  Every failure is one
-        plain Chinese message."""
-        suffix = "." + kind
-        if not path.lower().endswith(suffix):
-            path += suffix
-        snapshot = Form(copy.deepcopy(form.data))        # what is exported is one version of the form
-        allow_missing = False
-        while True:
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                if kind == "xlsx":
-                    export_form(snapshot, xlsx=path)
-                else:
-                    export_form(snapshot, pdf=path, allow_missing=allow_missing)
-            except ExportError as exc:
-                QApplication.restoreOverrideCursor()
-                if exc.missing and not allow_missing:
-                    if common.ask_yes_no(self, f"{exc}\n\n要仍然导出吗？", "PDF 缺字",
-                                         yes="仍然导出", no="取消"):
-                        allow_missing = True
-                        continue
-                    return False
-                common.show_error(self, f"未能导出。\n\n{exc}", "导出失败")
-                return False
-            except WriteError as exc:
-                QApplication.restoreOverrideCursor()
-                common.show_error(self, f"未能导出。\n\n{exc}", "导出失败")
-                return False
-            except Exception:            # noqa: BLE001 - a form the exporter did not foresee
-                QApplication.restoreOverrideCursor()
-                log.exception("export failed: %s", path)
-                common.show_error(self, "导出时遇到了意外问题，文件没有写出。表单本身不受影响。"
-                                  "\n可以先导出另一种格式，或把表单另存为表单文件后联系技术支持。", "导出失败")
-                return False
-            QApplication.restoreOverrideCursor()
-            break
-        self.statusBar().showMessage(f"已导出：{path}", 10000)
-        return True
+        return form_files.export_one(self, form, kind, path)
 
     # ------------------------------------------------------------ history
     def show_history(self) -> None:

@@ -157,7 +157,7 @@ class SheetModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole:
             return self.font_of(c)
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self.text_color(c) if c.role in (sh.LABEL, sh.HEADER) else None
+            return self.text_color(c)      # every role: dark text whatever the system's scheme
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return self.alignment(c)
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -47,3 +47,63 @@ def export_names(form) -> tuple[str, str]:
         stem = stem[:room].rstrip("_ .")
     stem = f"{stem}_{SUFFIX}" if stem else SUFFIX
     return stem + ".xlsx", stem + ".pdf"
+
+
+# ---------------------------------------------------------------- full path length (Windows)
+
+MAX_PATH = 260          # Windows: drive to extension plus the ending NUL, so 259 characters
+EXCEL_MAX_PATH = 218    # Excel cannot open a workbook whose full path is longer than this
+MIN_STEM = 12           # a shorter name would no longer say what the file is
+
+
+def _units(text: str) -> int:
+    """Length as Windows counts it (UTF-16 code units: a rare character outside the BMP is 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _limit(suffix: str) -> int:
+    return EXCEL_MAX_PATH if suffix.lower() in (".xlsx", ".xlsm", ".xls") else MAX_PATH - 1
+
+
+def full_path(path) -> str:
+    import os
+    return os.path.abspath(os.fspath(path))
+
+
+def path_problem(path) -> str:
+    """'' when the full path fits; else one plain line saying what is too long and what to do."""
+    from pathlib import PurePath
+    text = full_path(path)
+    suffix = PurePath(text).suffix
+    limit = _limit(suffix)
+    n = _units(text)
+    if n <= limit:
+        return ""
+    what = "Excel 能打开的文件路径最长 218 个字符" if limit == EXCEL_MAX_PATH else \
+        "Windows 的文件路径最长 259 个字符"
+    return (f"文件的完整路径有 {n} 个字符，太长了（{what}）。"
+            "请选一个层级浅一些的文件夹（例如“文档”或“桌面”），或把文件名改短。")
+
+
+def fit_stem(folder, stem: str, suffixes=(".xlsx", ".pdf"), reserve: int = 0) -> str | None:
+    """The stem, shortened (keeping the trailing _绩效自评表) so that ``folder/stem+suffix`` fits
+    for every suffix with ``reserve`` characters to spare (for "(2)"); None when even a short
+    name cannot fit, i.e. the folder path itself is too long."""
+    base = _units(full_path(folder).rstrip("\\/")) + 1
+    room = min(_limit(s) - base - _units(s) for s in suffixes) - reserve
+    if _units(stem) <= room:
+        return stem
+    if room < MIN_STEM:
+        return None
+    tail = f"_{SUFFIX}" if stem.endswith(f"_{SUFFIX}") else ""
+    head = stem[: len(stem) - len(tail)]
+    while head and _units(head) + _units(tail) + 1 > room:      # +1 for the "…" below
+        head = head[:-1]
+    head = head.rstrip("_ .")
+    return f"{head}…{tail}"
+
+
+def folder_too_long(folder) -> str:
+    return (f"导出文件夹的路径太长（{_units(full_path(folder))} 个字符），放不下文件名："
+            f"{full_path(folder)}\n请选一个层级浅一些的文件夹（例如“文档”或“桌面”）。"
+            "Excel 打不开完整路径超过 218 个字符的文件。")

@@ -2,10 +2,11 @@
 
 Layout is data, made in :mod:`.pdf_layout` (lines of every cell, row heights,
 which rows and line ranges go on which page); this module checks the font
-covers the text and draws each page as one platypus ``Table`` with identical
-column widths, a ``('SPAN', …)`` for every merged cell (clipped to the page)
-and a box around every bordered cell.  A merged group label cut by a page
-break is repeated; a long text continues under a （续） line.
+covers the text, says what each page draws (:func:`page_cells`: every cell with
+the grid rows and columns it spans on that page, merged cells clipped to it)
+and draws that straight onto reportlab's canvas: a box around every bordered
+cell and its lines where the layout put them.  A merged group label cut by a
+page break is repeated; a long text continues under a （续） line.
 """
 from __future__ import annotations
 

@@ -373,7 +373,7 @@ def paginate(sheet: Sheet, heights: list, row_lines: list, short_lines: list, av
             put(Slice(x, heights[x]))
 
     def fitting(space: float, cont: bool) -> int:
-        return int((space - 2 * PAD_Y + 0.01) // LEADING) - (1 if cont else 0)
+        return int((space - 2 * PAD_Y + 1e-9) // LEADING) - (1 if cont else 0)
 
     pending: list = []
     r = 0

@@ -20,8 +20,9 @@ import json
 import re
 
 from ..sheet import EDITABLE_ROLES, HEADER, SUBTITLE, TITLE, Sheet, build_sheet
-from .xlsx_grid import (FONT_SIZE, LINE_PT, MARGIN_BOTTOM_IN, MARGIN_LR_IN, MARGIN_TOP_IN,  # noqa: F401
-                        MAX_ROW_PT, PAD_PT, TEXT_FORMAT, TITLE_SIZE, _column_px, _lines, _pdf_breaks, cell_need,
+from .xlsx_grid import (AMOUNT_FORMAT, FONT_SIZE, LINE_PT, MARGIN_BOTTOM_IN, MARGIN_LR_IN,  # noqa: F401
+                        MARGIN_TOP_IN, MAX_ROW_PT, PAD_PT, PERCENT_FORMAT, SCORE_FORMAT, TEXT_FORMAT, TITLE_SIZE,
+                        _column_px, _lines, _pdf_breaks, cell_need,
                         cell_output, excel_text, excel_widths, pdf_pages, print_scale, printed_text, row_heights,
                         shrink_to_fit, spread_rows)
 
@@ -50,7 +51,12 @@ def embedded_json(form) -> str:
     return _JSON_UNSAFE.sub(lambda m: "\\u%04x" % ord(m.group()), text)
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
+
+
 def _chunks(text: str, units: int = CHUNK_UNITS) -> list[str]:
+    if not _ASTRAL.search(text):            # one UTF-16 unit a character: plain slices
+        return [text[i:i + units] for i in range(0, len(text), units)] or [""]
     out, start, n = [], 0, 0
     for i, ch in enumerate(text):
         w = 2 if ord(ch) > 0xFFFF else 1

@@ -1,0 +1,188 @@
+"""Windows hardening on the UI side, tested here: the windowed exe given a command (no stdout or
+stderr), faulthandler and lost streams going to the log, the one-time warning for a store in a
+synced folder or on a network path (core.locations)."""
+from __future__ import annotations
+
+import faulthandler
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import main
+from core.locations import is_network_path, location_warning, sync_service
+from tests.helpers import SAMPLES
+from ui import app as app_mod
+from ui import common
+from ui.settings import Settings
+
+SEED004 = SAMPLES / "seed004-wangcheng-2020-dept.json"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---------------------------------------------------------------------------------------------
+# ziping.exe score x.json: the windowed exe has sys.stdout = sys.stderr = None
+
+@pytest.mark.parametrize("argv", [["score", str(SEED004)], ["export", "x.json", "--pdf", "x.pdf"], ["--help"],
+                                  ["score", "没有这个文件.json"]])
+def test_a_command_to_the_windowed_exe_points_to_ziping_cli(monkeypatch, argv):
+    shown = []
+    monkeypatch.setattr(main, "show_cli_hint", lambda message=main.CLI_HINT: shown.append(message))
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main.main(argv) == 2
+    assert len(shown) == 1 and "ziping-cli.exe" in shown[0] and "score" in shown[0]
+
+
+def test_the_hint_box_itself_never_raises(monkeypatch, qapp):
+    seen = []
+    monkeypatch.setattr(common, "show_info", lambda parent, message, title="": seen.append((title, message)))
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    assert main.main(["score", str(SEED004)]) == 2
+    assert seen and "ziping-cli.exe" in seen[0][0] + seen[0][1]
+
+
+def test_in_a_real_process_without_streams_nothing_is_printed_and_no_traceback(tmp_path):
+    """python -c with both streams None, as pythonw / a windowed PyInstaller exe runs."""
+    code = ("import sys; sys.stdout = sys.stderr = None\n"
+            "import main\n"
+            "main.show_cli_hint = lambda message=main.CLI_HINT: open(sys.argv[1], 'w', encoding='utf-8').write(message)\n"
+            "sys.exit(main.main(['score', sys.argv[2]]))\n")
+    out = tmp_path / "hint.txt"
+    r = subprocess.run([sys.executable, "-c", code, str(out), str(SEED004)], cwd=ROOT,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2
+    assert r.stdout == "" and r.stderr == ""
+    assert "ziping-cli.exe" in out.read_text(encoding="utf-8")
+
+
+def test_with_a_console_the_command_runs_as_before(capsys):
+    assert main.main(["score", str(SEED004)]) == 0
+    assert '"total": "98.18"' in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------
+# The log: lost streams, faulthandler
+
+@pytest.fixture
+def log_file(tmp_path):
+    path = tmp_path / "ziping.log"
+    log = logging.getLogger("ziping")
+    before = list(log.handlers), log.level
+    common.setup_logging(str(path))
+    yield path
+    for h in log.handlers[:]:
+        if h not in before[0]:
+            log.removeHandler(h)
+            h.close()
+    log.setLevel(before[1])
+
+
+def test_what_is_printed_without_streams_goes_to_the_log(monkeypatch, log_file):
+    monkeypatch.setattr(sys, "stdout", None)
+    monkeypatch.setattr(sys, "stderr", None)
+    common.route_lost_streams()
+    print("ziping: 本地服务未能启动（测试），再次启动时不能切换到本窗口。", file=sys.stderr)
+    sys.stderr.flush()
+    assert "本地服务未能启动" in log_file.read_text(encoding="utf-8")
+    assert "WARNING" in log_file.read_text(encoding="utf-8")
+
+
+def test_faulthandler_writes_to_the_log(log_file):
+    was = faulthandler.is_enabled()
+    try:
+        assert common.enable_faulthandler(str(log_file))
+        assert faulthandler.is_enabled()
+        faulthandler.dump_traceback(file=common._fault_file)      # what a crash would write
+        common._fault_file.flush()
+        assert "test_faulthandler_writes_to_the_log" in log_file.read_text(encoding="utf-8")
+    finally:
+        faulthandler.disable()
+        if was:
+            faulthandler.enable()
+
+
+def test_a_native_crash_leaves_its_stack_in_the_log(tmp_path):
+    log = tmp_path / "ziping.log"
+    code = ("import sys, ctypes; from ui import common\n"
+            "common.setup_logging(sys.argv[1]); common.enable_faulthandler(sys.argv[1])\n"
+            "sys.stdout = sys.stderr = None\n"
+            "import faulthandler; faulthandler._sigsegv()\n")
+    r = subprocess.run([sys.executable, "-c", code, str(log)], cwd=ROOT, capture_output=True, timeout=120,
+                       env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode != 0
+    text = log.read_text(encoding="utf-8", errors="replace")
+    assert "Fatal Python error" in text and "File" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# Synced folders and network paths
+
+@pytest.mark.parametrize("env, path, service", [
+    ({"OneDrive": r"C:\Users\张三\OneDrive"}, r"C:\Users\张三\OneDrive\文档\ziping\ziping.db", "OneDrive"),
+    ({"OneDriveCommercial": r"C:\Users\zs\OneDrive - 长沙市财政局"},
+     r"c:\users\ZS\onedrive - 长沙市财政局\Desktop\data\ziping.db", "OneDrive"),
+    ({"OneDrive": r"D:\云\个人"}, r"D:\云\个人\ziping\ziping.db", "OneDrive"),   # any folder the variable names
+    ({}, r"C:\Users\zs\OneDrive - Contoso\ziping.db", "OneDrive"),
+    ({}, r"C:\Users\zs\WPSDrive\123456\WPS云盘\ziping\data\ziping.db", "WPS云盘"),
+    ({}, r"C:\Users\zs\Nutstore\zs@example.com\ziping.db", "坚果云"),
+    ({}, r"D:\我的坚果云\表\ziping.db", "坚果云"),
+    ({}, r"D:\BaiduSyncdisk\ziping\ziping.db", "百度网盘"),
+    ({}, r"D:\BaiduNetdiskWorkspace\ziping.db", "百度网盘"),
+    ({}, "/home/zs/Dropbox/ziping.db", "Dropbox"),
+    ({"OneDrive": r"C:\Users\张三\OneDrive"}, r"C:\Users\张三\AppData\Local\ziping\ziping.db", ""),
+    ({"OneDrive": r"C:\Users\张三\OneDrive"}, r"C:\Users\张三\OneDriveBackup\ziping.db", ""),
+    ({}, r"C:\Users\zs\AppData\Local\ziping\ziping.db", ""),
+])
+def test_sync_service(env, path, service):
+    assert sync_service(path, env) == service
+
+
+@pytest.mark.parametrize("path, remote", [
+    (r"\\server\share\子目录\表单库.db", True),
+    ("//server/share/ziping.db", True),
+    (r"\\?\UNC\server\share\ziping.db", True),
+    (r"\\?\C:\Users\zs\ziping.db", False),
+    (r"C:\Users\zs\ziping.db", False),
+    ("/home/zs/ziping.db", False),
+])
+def test_network_paths(path, remote):
+    assert is_network_path(path, drive_type=lambda d: 3) is remote
+
+
+def test_a_mapped_network_drive():
+    assert is_network_path(r"Z:\财务\ziping.db", drive_type=lambda d: 4 if d == "Z:\\" else 3)
+    assert not is_network_path(r"C:\财务\ziping.db", drive_type=lambda d: 4 if d == "Z:\\" else 3)
+
+
+def test_the_warning_says_what_to_do():
+    msg = location_warning(r"C:\Users\zs\OneDrive\ziping\ziping.db", {})
+    assert "OneDrive" in msg and "建议" in msg and r"C:\Users\zs\OneDrive\ziping" in msg
+    msg = location_warning(r"\\server\share\子目录\表单库.db", {})
+    assert "网络" in msg and "建议" in msg
+    assert location_warning(r"C:\Users\zs\AppData\Local\ziping\ziping.db", {}) == ""
+
+
+def test_the_window_warns_once_per_store(monkeypatch, tmp_path, qapp):
+    onedrive = tmp_path / "OneDrive - 单位"
+    store = onedrive / "数据" / "ziping.db"
+    monkeypatch.setenv("OneDriveCommercial", str(onedrive))
+    shown = []
+    monkeypatch.setattr(common, "show_warning", lambda parent, msg, title="": shown.append(msg))
+    s = Settings(tmp_path / "ziping.ini")
+    assert "OneDrive" in app_mod.warn_about_location(None, store, s)
+    assert len(shown) == 1 and "OneDrive" in shown[0]
+    assert app_mod.warn_about_location(None, store, Settings(tmp_path / "ziping.ini")) == ""
+    assert len(shown) == 1
+    # Another store in a synced folder is warned about again.
+    monkeypatch.setenv("OneDrive", str(tmp_path / "个人OneDrive"))
+    assert app_mod.warn_about_location(None, tmp_path / "个人OneDrive" / "ziping.db", s)
+    assert len(shown) == 2
+    # A local store: nothing.
+    monkeypatch.delenv("OneDrive")
+    monkeypatch.delenv("OneDriveCommercial")
+    assert app_mod.warn_about_location(None, tmp_path / "local" / "ziping.db", s) == ""
+    assert len(shown) == 2
