@@ -2,8 +2,8 @@
 
 For each of the five templates, a workbook exported by the app with its hidden data sheet deleted
 (a clerk copied the table into a new workbook) reads back as the same form, and so does the same
-workbook after a blank row is inserted, the table is moved one column right, or the 一级指标
-cells are unmerged and merged again.  "The same form" is defined in tests/layout_check.py."""
+workbook after a blank row is inserted, the table is moved one column right, the 一级指标
+cells are unmerged and merged again, or every merged cell is split.  "The same form" is defined in tests/layout_check.py."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -81,8 +81,15 @@ def _remerge_level1(ws, merge_again):
     remerge_column(ws, c, r + 1, fill=True, merge_again=merge_again)
 
 
+def _unmerge_all(ws):
+    """Every merged cell split again, its value left in the top-left cell (a pasted copy)."""
+    for m in list(ws.merged_cells.ranges):
+        ws.unmerge_cells(str(m))
+
+
 EDITS = {
     "plain": None,
+    "all-unmerged": _unmerge_all,
     "blank-rows": _insert_blank_rows,
     "moved-right": _move_right,
     "level1-unmerged": lambda ws: _remerge_level1(ws, False),
