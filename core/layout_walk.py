@@ -344,7 +344,6 @@ class Walker(IndicatorBlocks):
     # ------------------------------------------------------------ funds
     def block_funds(self, bi: int, block: dict) -> None:
         labels = [c["label"] for c in block["columns"] if c.get("label")]
-        amount_labels = [c["label"] for c in block["columns"] if c.get("key") in AMOUNT_KEYS]
         hit = self.find_header(labels, max(1, (len(labels) + 1) // 2))
         if hit is None:
             self.rd.missing += labels
@@ -354,8 +353,6 @@ class Walker(IndicatorBlocks):
         for c in block["columns"]:
             if c.get("label"):
                 (self.rd.found if (c.get("key") or "=" + c.get("computed", "")) in cols else self.rd.missing).append(c["label"])
-        if not any(lab for lab in amount_labels if any(same_label(lab, c2["label"]) for c2 in block["columns"])):
-            return
         first_amount = min((cs[0] for k, cs in cols.items() if k in AMOUNT_KEYS), default=None)
         if first_amount is None:
             return
@@ -373,8 +370,8 @@ class Walker(IndicatorBlocks):
         lists = [p for p in parts if p in ("sources", "uses")]
         if not lists:
             rows = rows[:len(parts)]
+        rows = self.total_where_labelled(rows, parts, label_cols)
         # which row is which: fixed rows (total) take their place from either end
-        kinds: list[str] = []
         head = []
         for p in parts:
             if p in ("sources", "uses"):
@@ -420,6 +417,28 @@ class Walker(IndicatorBlocks):
                 elif kind == "sources" and col["computed"] == "rate" and block.get("source_rate"):
                     self.rd.printed[base + ".rate"] = text
         self.cursor = (rows[-1] + 1) if rows else hr + hn
+
+    def total_where_labelled(self, rows: list[int], parts: list[str], label_cols: list[int]) -> list[int]:
+        """A clerk's table may put 合计 first where the template puts it last (or the reverse):
+        when the row in the total's place is not labelled as a total and exactly one other row
+        is, that row is moved to the total's place."""
+        if "total" not in parts or len(rows) < 2 or parts.count("total") != 1:
+            return rows
+        at = 0 if parts[0] == "total" else (len(rows) - 1 if parts[-1] == "total" else None)
+        if at is None:
+            return rows
+        words = ("合计", "总额", "总计", "小计", norm(self.t.get("new", {}).get("funds", {}).get("total", "")) or "合计")
+
+        def is_total(r):
+            label = norm(self.data_cols(label_cols, r))
+            return any(w and w in label for w in words)
+        if is_total(rows[at]):
+            return rows
+        hits = [r for r in rows if is_total(r)]
+        if len(hits) != 1:
+            return rows
+        rest = [r for r in rows if r != hits[0]]
+        return [hits[0]] + rest if at == 0 else rest + [hits[0]]
 
     def _continuation(self, r: int, cols: dict, label_cols: list[int]) -> bool:
         """A row every cell of which belongs to a merged cell from a row above."""

@@ -411,3 +411,24 @@ def test_a_new_template_file_brings_its_reader(tmp_path, monkeypatch):
     back = _check(tmp_path, form)
     assert back.template_id == "test-province-project"
     assert [i["content"] for _, _, i in back.indicators()] == [f"说明{n}" for n in range(len(back.goals[0]["indicators"]))]
+
+
+def test_a_clerks_funds_table_with_the_total_on_the_other_end(tmp_path):
+    """hunan-dept draws 财政拨款 then 年度资金总额; a clerk's copy with the total first is read too."""
+    import openpyxl
+
+    form = sample("seed004-wangcheng-2020-dept.json")
+    x = tmp_path / "t.xlsx"
+    x.write_bytes(workbook_without_data(form))
+    wb = openpyxl.load_workbook(x)
+    ws = wb.active
+    r, _ = find(ws, "财政拨款")
+    t, _ = find(ws, "年度资金总额")
+    for c in range(2, 12):
+        a, b = ws.cell(r, c), ws.cell(t, c)
+        if type(a).__name__ != "MergedCell" and type(b).__name__ != "MergedCell":
+            a.value, b.value = b.value, a.value
+    wb.save(x)
+    back = import_workbook(x)
+    assert back.funds["total"]["label"] == "年度资金总额" and back.funds["total"]["executed"] == "1930.54"
+    assert [s["label"] for s in back.sources] == ["财政拨款"]
