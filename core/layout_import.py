@@ -111,7 +111,7 @@ def _apply_scores(rd: Reading, data: dict, pid: str) -> dict:
         ind = trial["goals"][gi]["indicators"][ii]
         res = s.indicator(gi, ii)
         value, err = reader.parse_amount(typed)
-        if value is None or err or res is None or res.kind == NOT_APPLICABLE:
+        if value is None or err or res is None or res.kind == NOT_APPLICABLE or not s.profile.scored:
             ind["score"] = typed
             continue
         if res.kind == QUALITATIVE:

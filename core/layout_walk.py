@@ -214,8 +214,28 @@ class Walker(IndicatorBlocks):
                 if tk[0] == "L":
                     break
                 values.append(tk)
-            self.assign(fields, values, r)
+            if not values and fields and len(fields) == 1 and "field" in fields[0] and toks[idx][2] is not None \
+                    and all(tk[0] == "L" for tk in toks):
+                below = self.value_below(r, toks[idx][2])          # labels in one row, values in the next
+                if below is not None:
+                    values = [below]
+                    used_rows.add(below[3])
+            self.assign(fields, values, values[0][3] if values and len(values[0]) > 3 else r)
         self.cursor = max(used_rows) + 1
+
+    def value_below(self, r: int, c: int) -> tuple | None:
+        """The value under a label (填报人 above 王五), when that cell is not itself a label."""
+        for rr in range(r + 1, min(r + 3, self.g.nrows)):
+            if self.g.covered(rr, c):
+                return None
+            text = self.g.text(rr, c)
+            if text == "":
+                continue
+            labels = self.later_labels(-1)
+            if any(same_label(text, lab) for lab in labels) or any(self.g.has_inline(rr, lab) for lab in labels):
+                return None
+            return ("V", text, c, rr)
+        return None
 
     def row_has_label(self, r: int, label: str) -> bool:
         return self.g.find_label(r, label) is not None or self.g.has_inline(r, label)

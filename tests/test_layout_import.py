@@ -432,3 +432,21 @@ def test_a_clerks_funds_table_with_the_total_on_the_other_end(tmp_path):
     back = import_workbook(x)
     assert back.funds["total"]["label"] == "年度资金总额" and back.funds["total"]["executed"] == "1930.54"
     assert [s["label"] for s in back.sources] == ["财政拨款"]
+
+
+def test_signature_labels_above_their_values(tmp_path):
+    import openpyxl
+
+    x = tmp_path / "clerk.xlsx"
+    _clerk_workbook(x)
+    wb = openpyxl.load_workbook(x)
+    ws = wb.active
+    last = ws.max_row
+    for c in range(1, 12):
+        ws.cell(last, c).value = None
+    for c, (label, value) in enumerate((("填报人", "王五"), ("联系电话", "0734-5678901"), ("填报日期", "2023-03-29")), 1):
+        ws.cell(last, 3 * c - 2).value = label
+        ws.cell(last + 1, 3 * c - 2).value = value
+    wb.save(x)
+    f = import_workbook(x)
+    assert (f.header["填报人"], f.header["联系电话"], f.header["填报日期"]) == ("王五", "0734-5678901", "2023-03-29")
