@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from core.export.xlsx import write_xlsx
 from core.imports import import_workbook
 from core.evaluate import evaluate
 from tests.layout_check import differences, drawn_only, fits_excel, holdable, workbook_without_data
 from tests.strategies import form
+from tests.test_layout_import import EDITS
 
 
 @pytest.fixture(scope="module")
@@ -49,5 +51,18 @@ def test_xlsx_without_its_data_sheet_reads_back_by_layout(scratch, f):
     f = holdable(drawn_only(f))
     assume(fits_excel(f))
     scratch.write_bytes(workbook_without_data(f))
+    back = import_workbook(scratch)
+    assert differences(f, back) == []
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                   HealthCheck.too_slow])
+@given(f=form(max_rows=4), edit=st.sampled_from(sorted(EDITS)))
+def test_edited_workbooks_without_their_data_sheet_read_back_by_layout(scratch, f, edit):
+    """The same, after what clerks do to a table (tests/test_layout_import.py EDITS): blank rows
+    inserted, the table moved right, 一级指标 unmerged and filled or merged again, all merges split."""
+    f = holdable(drawn_only(f))
+    assume(fits_excel(f))
+    scratch.write_bytes(workbook_without_data(f, EDITS[edit]))
     back = import_workbook(scratch)
     assert differences(f, back) == []
