@@ -36,9 +36,6 @@ MAX_UNCOMPRESSED = 200 * 1024 * 1024
 MAX_RATIO = 100
 RATIO_FLOOR = 1024 * 1024          # members smaller than this cannot bomb anything
 MAX_MEMBERS = 5000
-MAX_ROWS = 5000
-MAX_COLS = 64
-MAX_SHEETS = 50
 PRESCAN_BYTES = 4096
 
 
@@ -124,21 +121,6 @@ def check_package(path: Path) -> None:
         raise ImportError_(f"“{name}”已损坏或不完整（不是完整的 .xlsx 文件），无法导入。") from None
     except Exception:   # zlib.error and the like
         raise ImportError_(f"“{name}”已损坏或不完整（不是完整的 .xlsx 文件），无法导入。") from None
-
-
-def _caused_by_unsafe_xml(exc: BaseException) -> bool:
-    """defusedxml's refusal, possibly wrapped by openpyxl in a ValueError."""
-    try:
-        from defusedxml import DefusedXmlException
-    except ImportError:  # pragma: no cover
-        return False
-    seen = 0
-    while exc is not None and seen < 10:
-        if isinstance(exc, DefusedXmlException):
-            return True
-        exc = exc.__cause__ or exc.__context__
-        seen += 1
-    return False
 
 
 # ---------------------------------------------------------------- cell values
