@@ -67,7 +67,9 @@ def show_cli_hint(message: str = CLI_HINT) -> None:
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if any(a in COMMANDS for a in argv[:1]) or (argv[:1] and argv[0] in ("-h", "--help")):
+    # A first word that is not an option is a command (an unknown one is refused by the CLI,
+    # which lists the commands, instead of opening the window).
+    if argv[:1] and (not argv[0].startswith("-") or argv[0] in ("-h", "--help")):
         if _no_streams() and not attach_console():
             show_cli_hint()
             return 2

@@ -13,15 +13,47 @@ from .model import FormError, load
 from .templates import template_ids
 
 EXIT_BAD_INPUT = 2
+ALLOW_MISSING = "--allow-missing-glyphs"
 
 
 class CliError(Exception):
     pass
 
 
+_ARGPARSE_CHINESE = (   # argparse's own messages are English: say them in Chinese
+    (r"the following arguments are required: (.*)", "缺少参数：{0}"),
+    (r"unrecognized arguments: (.*)", "无法识别的参数：{0}"),
+    (r"argument (\S+): expected one argument", "参数 {0} 后面缺少值"),
+    (r"argument (\S+): invalid choice: '?([^' ]*)'? .*", "未知的命令“{1}”"),
+    (r"argument (\S+): ignored explicit argument '?([^']*)'?", "参数 {0} 不需要值“{1}”"),
+    (r"ambiguous option: (\S+) could match (.*)", "参数 {0} 不明确，可能是：{1}"),
+)
+
+
+def _chinese(message: str) -> str:
+    import re
+    for pattern, text in _ARGPARSE_CHINESE:
+        m = re.fullmatch(pattern, message.strip())
+        if m:
+            return text.format(*m.groups())
+    return "参数不正确"
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # argparse's own messages are English; say it in Chinese
-        raise CliError(f"命令行参数有误：{message}。用法见 python main.py --help")
+    def error(self, message):
+        raise CliError(f"命令行参数有误：{_chinese(message)}。用法见 python main.py --help")
+
+
+def command_names() -> list[str]:
+    """The commands this program knows, in the order they were added."""
+    for action in build_parser()._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return list(action.choices)
+    return []
+
+
+def _unknown_command(word: str) -> str:
+    return f"未知的命令“{word}”。可用的命令：{'、'.join(command_names())}。用法见 python main.py --help"
 
 
 def _load_form(path: str):
@@ -47,8 +79,19 @@ def cmd_export(args) -> int:
     if not args.xlsx and not args.pdf:
         raise CliError("请用 --xlsx 或 --pdf 指定至少一个输出文件")
     form = _load_form(args.form)
-    from .export import export_form
-    export_form(form, xlsx=args.xlsx, pdf=args.pdf)
+    from .export import ExportError, export_form
+    allow = bool(args.pdf) and args.allow_missing_glyphs
+    try:
+        export_form(form, xlsx=args.xlsx, pdf=args.pdf, allow_missing=allow)
+    except ExportError as e:
+        if e.missing:   # characters no bundled font has: say how to export anyway
+            raise CliError(f"{e} 要仍然导出，请加参数 {ALLOW_MISSING}。") from None
+        raise
+    if allow:
+        from .export import missing_glyphs
+        chars = "".join(dict.fromkeys(ch for _, ch in missing_glyphs(form)))
+        if chars:
+            _say(f"已导出；PDF 中这些字印成了“□”：{chars}")
     return 0
 
 
@@ -122,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("form")
     e.add_argument("--xlsx")
     e.add_argument("--pdf")
+    e.add_argument(ALLOW_MISSING, action="store_true",
+                   help="PDF 字体中没有的字印成“□”，仍然导出（默认：列出这些字和所在单元格，不导出）")
     e.set_defaults(func=cmd_export)
     i = sub.add_parser("import", help="从 Excel 工作簿读回表单文件")
     i.add_argument("file")
@@ -143,20 +188,32 @@ def run(argv: list[str]) -> int:
     """Run a command; returns the exit status.  Bad input never raises."""
     from .atomic import WriteError
     try:
+        if argv and not argv[0].startswith("-") and argv[0] not in command_names():
+            raise CliError(_unknown_command(argv[0]))
         args = build_parser().parse_args(argv)
         if not getattr(args, "func", None):
-            raise CliError("请指定命令：score、export 或 import")
+            raise CliError(f"请指定命令：{'、'.join(command_names())}")
         return args.func(args)
     except (CliError, FormError, WriteError) as e:
         _say(str(e))
         return EXIT_BAD_INPUT
     except Exception as e:  # an input we did not foresee: still one plain line, no traceback
-        name = type(e).__name__
-        if name in ("ImportError_", "ExportError", "StoreError", "StoreDamaged"):
-            _say(str(e))
-        else:
-            _say(f"处理失败：{e}（{name}）")
+        _say(_unforeseen(e))
         return EXIT_BAD_INPUT
+
+
+def _unforeseen(e: Exception) -> str:
+    """One plain Chinese line for an error nobody foresaw: its own message when that is Chinese
+    (our errors are), never an exception class or English system text."""
+    import re
+    text = str(e)
+    if isinstance(e, OSError) and not re.search(r"[\u4e00-\u9fff]", text):
+        from .atomic import os_reason
+        where = f"：{e.filename}" if getattr(e, "filename", None) else ""
+        return f"处理失败（{os_reason(e)}）{where}"
+    if re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"\b[A-Z]\w*(Error|Exception)\b", text):
+        return text
+    return "处理失败：程序遇到了意外的问题。请检查输入文件；如果问题仍然出现，请把文件发给维护人员。"
 
 
 def _say(message: str) -> None:

@@ -1,13 +1,20 @@
-"""One writer per store: an exclusive OS-level lock on a file beside the store.
+"""One writer per store file, whatever the path it is reached by: exclusive OS-level locks.
 
 Plain Python, no Qt.
 
     lock = acquire(store_path)     # a Lock, or None when another process holds it
     ...
+    lock.bind(store_path)          # a store that did not exist yet: lock its identity too
     lock.release()                 # or just let the process end
 
-The lock is taken on ``<store>.lock`` (e.g. ``ziping.db.lock``) with ``msvcrt.locking`` on Windows
-and ``fcntl.flock`` elsewhere. The operating system drops such a lock when the process ends in any
+Two locks are taken, both must be free:
+  * ``<real store path>.lock`` beside the store, after symlinks are resolved (so a symlink to the
+    store and the store itself share it; it also works between users of one computer);
+  * ``<temp>/ziping-locks/<device>-<inode>.lock``, keyed on the file's identity, so a hard link
+    to the store (another name for the very same file, where SQLite would keep a second WAL and
+    lose edits) has the same lock.
+
+They are taken with ``msvcrt.locking`` on Windows and ``fcntl.flock`` elsewhere. The operating system drops such a lock when the process ends in any
 way — a normal exit, a crash, the task manager — so a stale lock file never blocks the next start;
 the file itself stays and is harmless. Its text (process id, computer, start time) is only for
 people looking at it.
@@ -19,12 +26,16 @@ process also returns None while the first Lock is held.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import os
 import socket
 import sys
 from pathlib import Path
 
-__all__ = ["Lock", "LockError", "acquire", "lock_path", "is_locked", "holder_info"]
+from .paths import lock_dir
+from .store_guard import file_identity
+
+__all__ = ["Lock", "LockError", "acquire", "lock_path", "identity_lock_path", "is_locked", "holder_info"]
 
 LOCK_SUFFIX = ".lock"
 
@@ -39,10 +50,23 @@ class LockError(OSError):
     The message is plain Chinese for the user."""
 
 
+def _real(store_path: str | os.PathLike) -> Path:
+    path = Path(os.path.abspath(os.path.expanduser(os.fspath(store_path))))
+    try:
+        return Path(os.path.realpath(path))
+    except OSError:
+        return path
+
+
 def lock_path(store_path: str | os.PathLike) -> Path:
-    """The lock file of a store: the store's path plus ``.lock``."""
-    path = Path(os.fspath(store_path)).expanduser().absolute()
+    """The lock file beside a store: the store's real path (symlinks resolved) plus ``.lock``."""
+    path = _real(store_path)
     return path.with_name(path.name + LOCK_SUFFIX)
+
+
+def identity_lock_path(identity: tuple[int, int]) -> Path:
+    """The lock file of a store file's identity (device, inode)."""
+    return lock_dir() / f"{identity[0]:x}-{identity[1]:x}{LOCK_SUFFIX}"
 
 
 class Lock:
@@ -50,24 +74,40 @@ class Lock:
     the object is garbage-collected or the process ends — keep a reference for as long as the
     store is open for writing."""
 
-    def __init__(self, path: Path, fd: int):
+    def __init__(self, path: Path, fd: int, identity_fd: int | None = None,
+                 identity: tuple[int, int] | None = None):
         self.path = path
         self._fd: int | None = fd
+        self._identity_fd = identity_fd
+        self.identity = identity
 
     @property
     def held(self) -> bool:
         return self._fd is not None
 
+    def bind(self, store_path: str | os.PathLike) -> bool:
+        """Lock the identity of the store file too, now that it exists (a new store is created
+        after the lock was taken). True when held (or the file system has no identity to lock);
+        False when another process holds the file through another name."""
+        if self._fd is None:
+            return False
+        identity = file_identity(_real(store_path))
+        if identity is None or identity == self.identity:
+            return True
+        fd = _take(identity_lock_path(identity), required=False)
+        if fd is None:
+            return False
+        if self._identity_fd is not None:
+            _drop(self._identity_fd)
+        self._identity_fd, self.identity = fd, identity
+        return True
+
     def release(self) -> None:
         fd, self._fd = self._fd, None
-        if fd is None:
-            return
-        try:
-            _unlock(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        ident_fd, self._identity_fd = self._identity_fd, None
+        for one in (ident_fd, fd):
+            if one is not None and one >= 0:
+                _drop(one)
 
     def __enter__(self) -> "Lock":
         return self
@@ -85,6 +125,21 @@ class Lock:
         return f"<Lock {str(self.path)!r}{'' if self.held else ' released'}>"
 
 
+# errno values that mean "somebody else holds the lock"; any other failure is an error (a share
+# without byte-range locks must not read as "another window is not responding").
+_HELD_ERRNOS = {errno.EACCES, errno.EAGAIN, getattr(errno, "EDEADLK", -1), getattr(errno, "EDEADLOCK", -1),
+                getattr(errno, "EWOULDBLOCK", -1)}
+
+
+def held_or_error(exc: OSError) -> bool:
+    """For a failed non-blocking lock: True when it failed because the lock is held; raises
+    LockError (plain Chinese) for anything else."""
+    if exc.errno in _HELD_ERRNOS or getattr(exc, "winerror", None) in (33,):   # ERROR_LOCK_VIOLATION
+        return True
+    from .atomic import os_reason
+    raise LockError(f"无法锁定表单库（{os_reason(exc)}），这个位置可能不支持文件锁（例如某些网络共享）。") from exc
+
+
 if sys.platform == "win32":
     import msvcrt
 
@@ -92,8 +147,9 @@ if sys.platform == "win32":
         os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
+        except OSError as exc:
+            if held_or_error(exc):
+                return False
         return True
 
     def _unlock(fd: int) -> None:
@@ -106,11 +162,9 @@ else:
     def _try_lock(fd: int) -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
         except OSError as exc:
-            # Some network file systems do not support flock: treat as "cannot lock".
-            raise LockError(f"无法锁定表单库（{exc.strerror or exc}）：{exc.filename or ''}") from exc
+            if held_or_error(exc):      # some network file systems cannot lock at all: an error
+                return False
         return True
 
     def _unlock(fd: int) -> None:
@@ -125,9 +179,9 @@ def _open(path: Path) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         return os.open(path, flags, 0o666)
     except OSError as exc:
+        from .atomic import os_reason
         raise LockError(
-            f"无法在表单库所在的文件夹中建立锁文件，这个文件夹可能不能写入：{path.parent}"
-            f"（{exc.strerror or exc}）"
+            f"无法在表单库所在的文件夹中建立锁文件（{os_reason(exc)}），这个文件夹可能不能写入：{path.parent}"
         ) from exc
 
 
@@ -137,14 +191,24 @@ def _describe() -> bytes:
     return text.encode("utf-8")
 
 
-def acquire(store_path: str | os.PathLike) -> Lock | None:
-    """Take the exclusive lock of the store at `store_path` without waiting.
+def _drop(fd: int) -> None:
+    try:
+        _unlock(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
-    Returns a `Lock`, or None when another process (or another open Lock in this one) holds it.
-    Raises `LockError` (Chinese message) when the lock file cannot be created or opened.
-    """
-    path = lock_path(store_path)
-    fd = _open(path)
+
+def _take(path: Path, required: bool = True) -> int | None:
+    """Open and lock `path`: the fd, or None when held. A lock file that cannot be made raises
+    LockError when `required`, else counts as free (-1: nothing to hold)."""
+    try:
+        fd = _open(path)
+    except LockError:
+        if required:
+            raise
+        return -1
     try:
         if not _try_lock(fd):
             os.close(fd)
@@ -152,13 +216,38 @@ def acquire(store_path: str | os.PathLike) -> Lock | None:
     except BaseException:
         os.close(fd)
         raise
+    return fd
+
+
+def acquire(store_path: str | os.PathLike) -> Lock | None:
+    """Take the exclusive locks of the store at `store_path` without waiting.
+
+    Returns a `Lock`, or None when another process (or another open Lock in this one) holds the
+    store — under this name, through a symlink, or through a hard link. Raises `LockError`
+    (Chinese message) when the lock file cannot be made or the file system cannot lock.
+    """
+    path = lock_path(store_path)
+    fd = _take(path)
+    if fd is None:
+        return None
+    identity = file_identity(_real(store_path))
+    identity_fd = None
+    if identity is not None:
+        try:
+            identity_fd = _take(identity_lock_path(identity), required=False)
+        except BaseException:
+            _drop(fd)
+            raise
+        if identity_fd is None:
+            _drop(fd)
+            return None
     try:
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
         os.write(fd, _describe())
     except OSError:
         pass  # the text is only informative
-    return Lock(path, fd)
+    return Lock(path, fd, identity_fd, identity)
 
 
 def is_locked(store_path: str | os.PathLike) -> bool:

@@ -101,3 +101,58 @@ def settings_path() -> Path:
     if is_portable():
         return portable_data_dir() / SETTINGS_FILENAME
     return default_config_dir() / SETTINGS_FILENAME
+
+
+def lock_dir() -> Path:
+    """Where the identity locks of stores live (one tiny file per store file, named by the file's
+    device and inode, so a store reached through a hard link has the same lock): the temporary
+    folder, which every start of the program on this computer sees."""
+    import tempfile
+
+    return Path(tempfile.gettempdir()) / "ziping-locks"
+
+
+# ---------------------------------------------------------------------------------------------
+# SQLite URIs
+
+_URI_SAFE = "/:"        # everything else that is not a plain ASCII letter/digit/-._~ is %-encoded
+
+
+def sqlite_uri(path: str | os.PathLike, *, windows: bool | None = None, **params: str) -> str:
+    """A ``file:`` URI SQLite accepts for `path` (absolute), with query `params` (mode="ro", ...).
+
+    Handles what ``Path.as_uri()`` gets wrong for SQLite: a UNC path ``\\\\server\\share\\dir\\x.db``
+    must become ``file:////server/share/dir/x.db`` (SQLite refuses any URI authority but
+    "localhost"); drive letters become ``file:///C:/dir/x.db``; non-ASCII folders and the
+    characters ``? # %`` are percent-encoded as UTF-8. ``windows`` chooses the path rules (default:
+    this machine's), so the Windows forms can be tested anywhere.
+    """
+    from urllib.parse import quote
+
+    if windows is None:
+        windows = sys.platform == "win32"
+    text = os.fspath(path)
+    if windows:
+        from pathlib import PureWindowsPath
+
+        if text.startswith("\\\\?\\UNC\\"):
+            text = "\\\\" + text[len("\\\\?\\UNC\\"):]
+        elif text.startswith("\\\\?\\"):
+            text = text[len("\\\\?\\"):]
+        p = PureWindowsPath(text)
+        if not p.is_absolute():
+            p = PureWindowsPath(os.path.abspath(text)) if sys.platform == "win32" else p
+        slashed = str(p).replace("\\", "/")
+        if slashed.startswith("//"):          # UNC: the host is part of the path, not an authority
+            body = "//" + slashed
+        elif len(slashed) >= 2 and slashed[1] == ":":
+            body = "///" + slashed
+        else:
+            body = slashed
+    else:
+        text = os.path.abspath(text)
+        body = "//" + text if text.startswith("/") else text
+    uri = "file:" + quote(body, safe=_URI_SAFE)
+    if params:
+        uri += "?" + "&".join(f"{k}={quote(str(v), safe='')}" for k, v in params.items())
+    return uri

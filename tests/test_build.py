@@ -74,7 +74,8 @@ def test_bundle_layout_and_size(dist):
         assert _exe(dist, cli=True).is_file()
     res = internal / "resources"
     for rel in ("profiles.json", "templates/central-project.json", "samples/" + SAMPLE.name,
-                "fonts/NotoSerifSC-Regular.ttf", "fonts/OFL.txt", "fonts/README.md",
+                "fonts/NotoSerifSC-Regular.ttf", "fonts/NotoSansSC-Bold.ttf", "fonts/BabelStoneHan-Supplement.ttf",
+                "fonts/OFL.txt", "fonts/APL.txt", "fonts/README.md",
                 "icons/app.ico", "icons/app.png"):
         assert (res / rel).is_file(), rel
     assert not (res / "fonts" / "build_font.py").exists()

@@ -99,3 +99,56 @@ def test_score_in_process_on_malformed_json_many(tmp_path, capsys):
         else:
             json.loads(out.out)
     check()
+
+
+def _glyphless_form(tmp_path):
+    data = json.loads((SAMPLES / "seed004-wangcheng-2020-dept.json").read_text(encoding="utf-8"))
+    data["goals"][0]["indicators"][0]["name"] = "笑脸😀指标"
+    f = tmp_path / "glyph.json"
+    f.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return f
+
+
+def test_export_refuses_characters_no_font_has_and_names_the_option(tmp_path):
+    form = _glyphless_form(tmp_path)
+    pdf, xlsx = tmp_path / "o.pdf", tmp_path / "o.xlsx"
+    p = run("export", str(form), "--pdf", str(pdf), "--xlsx", str(xlsx))
+    assert p.returncode == 2 and _is_one_chinese_line(p.stderr), p.stderr
+    assert "😀" in p.stderr and "U+1F600" in p.stderr and "--allow-missing-glyphs" in p.stderr
+    assert "选择仍然导出" not in p.stderr               # no choice the command line does not offer
+    assert not pdf.exists() and not xlsx.exists()
+
+    p = run("export", str(form), "--pdf", str(pdf), "--xlsx", str(xlsx), "--allow-missing-glyphs")
+    assert p.returncode == 0, p.stderr
+    assert pdf.read_bytes().startswith(b"%PDF") and xlsx.stat().st_size > 0
+    assert "😀" in p.stderr and "□" in p.stderr         # it says which characters print as □
+
+
+def test_export_help_lists_the_option():
+    p = run("export", "--help")
+    assert p.returncode == 0 and "--allow-missing-glyphs" in p.stdout
+
+
+def test_export_loads_no_qt_and_no_network_stack(tmp_path):
+    """`main.py export` imports only what the files need: no Qt; nothing that pulls in urllib.request,
+    http or email (xml.sax.saxutils did); `score` not even openpyxl or reportlab."""
+    code = ("import sys, main; rc = main.main(sys.argv[1:]); "
+            "print(' '.join(sorted(m for m in sys.modules)))")
+    sample = str(SAMPLES / "seed004-wangcheng-2020-dept.json")
+    for args, banned in ((["export", sample, "--pdf", str(tmp_path / "a.pdf"), "--xlsx", str(tmp_path / "a.xlsx")],
+                          ("PySide6", "shiboken6", "urllib.request", "http", "email", "xml.sax")),
+                         # the workbook breaks its pages where the PDF does: reportlab's font metrics, not
+                         # its page layout
+                         (["export", sample, "--xlsx", str(tmp_path / "b.xlsx")],
+                          ("PySide6", "reportlab.platypus", "reportlab.pdfgen", "http", "email")),
+                         # the PDF is drawn straight onto the canvas: no platypus
+                         (["export", sample, "--pdf", str(tmp_path / "c.pdf")],
+                          ("PySide6", "openpyxl", "reportlab.platypus")),
+                         (["score", sample], ("PySide6", "openpyxl", "reportlab"))):
+        p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, encoding="utf-8",
+                           env=ENV, cwd=ROOT, timeout=60)
+        assert p.returncode == 0, p.stderr
+        loaded = set(p.stdout.split()[-1:] and p.stdout.splitlines()[-1].split())
+        assert "core.cli" in loaded
+        bad = sorted(m for m in loaded if any(m == b or m.startswith(b + ".") for b in banned))
+        assert not bad, (args[0], bad[:10])

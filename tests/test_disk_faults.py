@@ -276,7 +276,7 @@ def test_window_export_to_missing_locked_or_read_only_folder(window, tmp_path, m
         raise PermissionError(13, "Permission denied", str(dst))
     monkeypatch.setattr(atomic.os, "replace", locked)
     assert not w.export_to(form, "pdf", str(target))
-    assert "可能正被 Excel 或 WPS 打开" in messages[-1]
+    assert "可能正被 PDF 阅读器或浏览器打开" in messages[-1] and "Excel" not in messages[-1]
     monkeypatch.undo()
     assert target.read_bytes() == b"%PDF held open by WPS"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
@@ -307,3 +307,115 @@ def test_window_export_of_an_unforeseen_failure_is_one_chinese_message(window, t
     assert not w.export_to(ed.session.form, "xlsx", str(tmp_path / "a.xlsx"))
     assert "意外" in messages[-1] and "ZeroDivision" not in messages[-1] and "Traceback" not in messages[-1]
     assert list(tmp_path.glob("*.xlsx*")) == [] and list(tmp_path.glob(".*.tmp")) == []
+
+
+# ---------------------------------------------------------------- files held for a moment (Windows)
+
+class HeldFor:
+    """os.replace / os.unlink that fail with Windows' sharing violation (winerror 32, what an
+    antivirus scan, OneDrive or the search indexer holding a new file gives) until `seconds`
+    have passed since the first attempt; `seconds=None`: held for good."""
+
+    def __init__(self, real, seconds: float | None, only=lambda path: True):
+        self.real, self.seconds, self.only = real, seconds, only
+        self.first = None
+        self.attempts = 0
+
+    def __call__(self, *args):
+        if self.only(str(args[-1])):
+            now = time.monotonic()
+            if self.first is None:
+                self.first = now
+            if self.seconds is None or now - self.first < self.seconds:
+                self.attempts += 1
+                exc = PermissionError(errno.EACCES, "The process cannot access the file because it is "
+                                      "being used by another process", str(args[-1]))
+                exc.winerror = 32
+                raise exc
+        return self.real(*args)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".pdf"])
+def test_export_waits_out_a_sharing_violation_that_clears_after_300_ms(tmp_path, monkeypatch, suffix):
+    held = HeldFor(os.replace, 0.3)
+    monkeypatch.setattr(atomic.os, "replace", held)
+    target = tmp_path / f"自评表{suffix}"
+    t0 = time.monotonic()
+    export_form(load(SEED004), **{suffix[1:]: target})
+    waited = time.monotonic() - t0
+    assert target.stat().st_size > 0 and held.attempts >= 2
+    assert waited >= 0.3
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+@pytest.mark.parametrize("suffix, hint", [(".xlsx", "Excel 或 WPS"), (".pdf", "PDF 阅读器")])
+def test_a_file_held_for_good_is_said_after_about_a_second_naming_the_right_program(
+        tmp_path, monkeypatch, suffix, hint):
+    """Before: any PermissionError on replace blamed Excel/WPS, even for a PDF, with no retry."""
+    monkeypatch.setattr(atomic.os, "replace", HeldFor(os.replace, None))
+    target = tmp_path / f"自评表{suffix}"
+    target.write_bytes(b"old")
+    t0 = time.monotonic()
+    with pytest.raises(WriteError) as err:
+        export_form(load(SEED004), **{suffix[1:]: target})
+    waited = time.monotonic() - t0
+    assert 0.8 <= waited < 3.0
+    assert "文件正被其他程序使用" in str(err.value) and hint in str(err.value)
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+
+
+def test_backup_rotation_and_restore_wait_out_a_sharing_violation(tmp_path, monkeypatch):
+    import datetime as dt
+
+    import core.backups as backups_mod
+    from core.backups import list_backups, recover_from_backup
+    path = tmp_path / "ziping.db"
+    days = iter(range(1, 40))
+    monkeypatch.setattr(backups_mod, "_local_now", lambda: dt.datetime(2024, 3, next(days), 8, 0, 0))
+    with Store(path) as s:
+        fid = s.create({"v": 0}, {"name": "表"})
+        for v in range(1, 4):
+            s.save(fid, {"v": v}, {"name": "表"})
+            s.daily_backup(keep=2)
+        assert len(list_backups(path)) == 2
+        # The backup being renamed into place is held for 300 ms (a scanner looking at it).
+        held = HeldFor(os.replace, 0.3, only=lambda p: p.endswith(".db") and "backups" in p)
+        monkeypatch.setattr(atomic.os, "replace", held)
+        s.save(fid, {"v": 4}, {"name": "表"})
+        made = s.daily_backup(keep=2)
+        assert made is not None and made.exists() and held.attempts >= 2
+        # The oldest one, to be rotated away, is held for 300 ms too.
+        unheld = HeldFor(os.unlink, 0.3, only=lambda p: "backups" in p and p.endswith(".db"))
+        monkeypatch.setattr(atomic.os, "unlink", unheld)
+        s.save(fid, {"v": 5}, {"name": "表"})
+        newest = s.daily_backup(keep=2)
+        assert unheld.attempts >= 2 and len(list_backups(path)) == 2
+    monkeypatch.setattr(atomic.os, "replace", HeldFor(os.replace, 0.3, only=lambda p: p == str(path)))
+    path.write_bytes(b"damaged" * 1000)
+    assert recover_from_backup(path).backup == newest
+    with Store(path) as s:
+        assert s.get(fid) == {"v": 5}
+
+
+def test_a_new_temp_file_held_by_a_scanner_for_300_ms_is_waited_for(tmp_path, monkeypatch):
+    """An antivirus opens each new file as soon as it is closed: opening it again (to write the
+    export, to sync it) meets a sharing violation for a moment."""
+    import builtins
+    real_open = builtins.open
+    first = {}
+
+    def scanned_open(path, *args, **kwargs):
+        name = str(path)
+        if name.endswith(".tmp") or name.endswith(".part"):
+            first.setdefault(name, time.monotonic())
+            if time.monotonic() - first[name] < 0.3:
+                exc = PermissionError(errno.EACCES, "being used by another process", name)
+                exc.winerror = 32
+                raise exc
+        return real_open(path, *args, **kwargs)
+    monkeypatch.setattr(builtins, "open", scanned_open)
+    target = tmp_path / "自评表.json"
+    atomic.atomic_write_bytes(target, "表单".encode("utf-8"))
+    assert target.read_bytes() == "表单".encode("utf-8")
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]

@@ -102,7 +102,8 @@ def test_lock_in_one_process(tmp_path):
     store = tmp_path / "ziping.db"
     first = instance.acquire(store)
     assert first is not None
-    assert first.path == tmp_path / "ziping.db.lock"
+    assert first.path.name == "ziping.db.lock" and first.path == instance.lock_path(store)
+    assert os.path.samefile(first.path.parent, tmp_path)      # beside the store (its real path)
     assert first.path.is_file()
     assert instance.acquire(store) is None            # a second open file in the same process
     assert instance.acquire(str(tmp_path / "." / "ziping.db")) is None
@@ -134,6 +135,65 @@ def test_lock_file_cannot_be_made(tmp_path):
     with pytest.raises(instance.LockError) as err:
         instance.acquire(blocker / "ziping.db")
     assert "锁文件" in str(err.value)
+
+
+@pytest.mark.skipif(not hasattr(os, "link"), reason="no hard links")
+def test_a_hard_link_or_a_symlink_to_the_store_has_the_same_lock(holder, tmp_path):
+    """Before: the lock was keyed on the path, so a start through a hard link opened as a second
+    writer; SQLite then kept a WAL per path and that window's acknowledged edits vanished."""
+    store, _proc = holder
+    elsewhere = tmp_path / "别的文件夹"
+    elsewhere.mkdir()
+    hard = elsewhere / "链接.db"
+    os.link(store, hard)
+    links = [hard]
+    soft = elsewhere / "快捷方式.db"
+    try:
+        soft.symlink_to(store)
+        links.append(soft)
+    except OSError:               # Windows without the privilege to make symlinks
+        assert sys.platform == "win32"
+    for other in links:
+        assert instance.acquire(other) is None
+        assert _try_in_other_process(other) == "none"
+
+
+def test_links_in_one_process_and_the_lock_of_a_new_store(tmp_path):
+    store = tmp_path / "ziping.db"
+    lock = instance.acquire(store)          # a new store: no file yet, only the path is locked
+    assert lock is not None and lock.identity is None
+    Store(store).close()
+    assert lock.bind(store)                  # now the file's identity is locked too
+    hard = tmp_path / "hard.db"
+    os.link(store, hard)
+    assert instance.acquire(hard) is None
+    lock.release()
+    again = instance.acquire(hard)
+    assert again is not None and again.identity == (store.stat().st_dev, store.stat().st_ino)
+    assert instance.acquire(store) is None
+    again.release()
+
+
+def test_lock_errors_other_than_held_are_errors():
+    import errno
+    for code in (errno.EACCES, errno.EAGAIN):
+        assert instance.held_or_error(OSError(code, "held")) is True
+    for code in (errno.ENOLCK, errno.EINVAL, errno.EIO):   # e.g. a share without byte-range locks
+        with pytest.raises(instance.LockError) as err:
+            instance.held_or_error(OSError(code, "no locks here"))
+        assert "无法锁定表单库" in str(err.value) and "Error" not in str(err.value)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="flock")
+def test_a_file_system_that_cannot_lock_is_an_error_not_a_busy_store(tmp_path, monkeypatch):
+    import errno
+    import fcntl
+
+    def no_locks(fd, op):
+        raise OSError(errno.ENOLCK, "No locks available")
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.raises(instance.LockError):
+        instance.acquire(tmp_path / "ziping.db")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -177,12 +237,12 @@ def test_second_start_in_the_same_process_activates_the_first(qtbot, tmp_path, f
 
     second = ensure_single(store, ask=_never_ask)
     assert second is None                           # refused: the caller exits
+    qtbot.waitUntil(lambda: activated == [True])    # passed on to the main thread
     assert messages == ["activate"]
-    assert activated == [True]
 
     # The same file spelled differently is the same store.
     assert ensure_single(tmp_path / "sub" / ".." / "ziping.db", ask=_never_ask) is None
-    assert activated == [True, True]
+    qtbot.waitUntil(lambda: activated == [True, True])
 
     first.close()
     third = ensure_single(store, ask=_never_ask)    # the first is gone: this one is the writer
@@ -235,6 +295,56 @@ def test_unwritable_folder_offers_read_only(qtbot, tmp_path, fast_retry):
     inst = fast_retry.ensure_single(blocker / "ziping.db", ask=lambda m: asked.append(m) or True)
     assert inst is not None and inst.readonly
     assert "只读" in asked[0]
+
+
+SLOW_START = textwrap.dedent("""
+    import sys, time
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from ui.single_instance import ensure_single
+    inst = ensure_single(sys.argv[1], lambda: print("activated", flush=True), ask=lambda m: False)
+    print("primary" if inst and not inst.readonly else "other", flush=True)
+    time.sleep(4)                 # still starting: checking the store, building the window
+    print("started", flush=True)
+    QTimer.singleShot(3000, app.quit)
+    app.exec()
+""")
+
+
+def test_hand_off_while_the_first_instance_is_still_starting(qtbot, tmp_path, fast_retry):
+    """Before: the first window answered only once its event loop ran, after the integrity check,
+    the daily backup and the window; a second double-click waited and then offered read-only."""
+    store = tmp_path / "ziping.db"
+    Store(store).close()
+    proc = _start(SLOW_START, str(store))
+    try:
+        assert _first_line(proc) == "primary"
+        t0 = time.monotonic()
+        assert fast_retry.ensure_single(store, ask=_never_ask) is None    # handed off, no question
+        handed_off_in = time.monotonic() - t0
+        assert handed_off_in < 2.0, handed_off_in                         # not after its start-up
+        assert _first_line(proc) == "started"        # the first was indeed still starting …
+        assert _first_line(proc) == "activated"      # … and comes forward once it has started
+        # A hard link to the store reaches the same window.
+        hard = tmp_path / "hard.db"
+        os.link(store, hard)
+        assert fast_retry.ensure_single(hard, ask=_never_ask) is None
+        assert _first_line(proc) == "activated"
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def test_server_name_includes_the_windows_session(tmp_path):
+    from ui.single_instance import server_name, server_names
+    path = tmp_path / "ziping.db"
+    assert server_name(path, session="1") != server_name(path, session="2")
+    Store(path).close()
+    names = server_names(path)
+    assert len(names) == 2 and names[-1] == server_name(path)
 
 
 def test_server_name_is_stable_and_short(tmp_path):

@@ -5,10 +5,14 @@ Two kinds of kill, run side by side (two threads, each driving its own subproces
 
 * editing — ``python -m ui.driver`` (the real window, editor, session and store) types scripted
   edits key by key and answers "ok N" only after the store's save returned; it is SIGKILLed at a
-  random moment: during start-up (opening the store, the daily backup, building the window), or
-  after a random number of acknowledged edits plus a random delay (often in the middle of a save).
-  After each kill: ``PRAGMA integrity_check`` is ok, the store opens, and every acknowledged edit
-  is there (helpers and the acceptance rule from tests/test_ui_crash.py).
+  random moment: during start-up (opening and checking the store, building the window), or after
+  a random number of acknowledged edits plus a random delay (often in the middle of a save). In a
+  third of the rounds the day's backup is due (the backups folder emptied, the last check dated
+  long ago), so the whole-file check and the backup run in the background while edits are typed
+  and acknowledged, and the kill often lands in the middle of the backup.
+  After each kill: ``PRAGMA integrity_check`` is ok, the store opens, every acknowledged edit is
+  there (helpers and the acceptance rule from tests/test_ui_crash.py), and every file under a
+  backup's final name is a complete, good backup (a kill mid-backup leaves only a ``.part``).
 * exporting — ``python main.py export FORM --xlsx X --pdf P`` SIGKILLed after a random delay within
   the time a whole export takes; the final names sometimes hold an older export, sometimes nothing.
   After each kill: each final name is absent or a complete file — openpyxl reads the workbook and
@@ -34,6 +38,7 @@ from pathlib import Path
 
 import pytest
 
+from core.backups import is_good_backup
 from core.imports import import_workbook
 from core.model import load
 from core.session import form_summary
@@ -86,22 +91,47 @@ def _drain(q: queue.Queue, acked: int, tally: Tally) -> int:
             acked = max(acked, int(line.split()[1]))
 
 
+def _parts(backups: Path) -> set[str]:
+    """Backups cut off by a kill: ``<name>.db.part`` files."""
+    return {p.name for p in backups.glob("*.db.part")} if backups.is_dir() else set()
+
+
 def edit_kills(folder: Path, n: int, rng: random.Random, tally: Tally) -> None:
     folder.mkdir()
     db = folder / "ziping.db"
+    backups = folder / "backups"
     form = load(SAMPLES / "seed004-wangcheng-2020-dept.json")
     with Store(db) as s:
         fid = s.create(form.data, form_summary(form))
+        with s.transaction():         # some weight, so the background backup takes a while
+            for i in range(150):
+                s.create({"filler": "填" * 6000, "i": i}, {"name": f"填充{i}"})
         s.set_meta("samples_loaded", True)
     possible = {k: {get(form.data, k)} for k in KEYS}
     rnd = 0
     while tally.kills < n:
         rnd += 1
+        backup_round = rng.random() < 0.33
+        if backup_round:              # the day's check and backup are due at this start
+            for old in backups.glob("ziping-*.db") if backups.is_dir() else ():
+                old.unlink()
+            conn = sqlite3.connect(db)
+            conn.execute("UPDATE meta SET value = '\"2000-01-01\"' WHERE key = 'last_check'")
+            conn.commit()
+            conn.close()
+        parts_before = _parts(backups)
         proc, q, t = _start_driver(db, fid)
         sent: list[tuple[str, str]] = []
         acked = 0
         try:
-            if rng.random() < 0.15:
+            if backup_round and rng.random() < 0.5:
+                # In the middle of the background backup: as soon as its .part is there.
+                deadline = time.monotonic() + 20
+                while not (_parts(backups) - parts_before) and time.monotonic() < deadline \
+                        and proc.poll() is None:
+                    time.sleep(0.002)
+                time.sleep(rng.uniform(0.0, 0.06))
+            elif not backup_round and rng.random() < 0.15:
                 # During start-up: opening the store, the daily backup, building the window.
                 time.sleep(rng.uniform(0.0, 0.7))
                 tally.add("edit kills during start-up")
@@ -114,7 +144,7 @@ def edit_kills(folder: Path, n: int, rng: random.Random, tally: Tally) -> None:
                         enumerate(KEYS[rng.randrange(len(KEYS))] for _ in range(25))]
                 proc.stdin.write("".join(f"set {k} {v}\n" for k, v in sent))
                 proc.stdin.flush()
-                want = rng.randrange(0, 8)
+                want = rng.randrange(0, 4 if backup_round else 8)
                 deadline = time.monotonic() + 30
                 while acked < want and time.monotonic() < deadline:
                     try:
@@ -127,11 +157,15 @@ def edit_kills(folder: Path, n: int, rng: random.Random, tally: Tally) -> None:
                         tally.notes.append(f"driver said {line!r}")
                     if line.startswith("ok "):
                         acked = int(line.split()[1])
-                time.sleep(rng.uniform(0, 0.05))
+                time.sleep(rng.uniform(0, 0.15 if backup_round else 0.05))
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
             t.join(timeout=10)
+        if _parts(backups) - parts_before:
+            tally.add("kills during the background backup")
+        if backup_round:
+            tally.add("rounds with the day's backup due")
         if proc.returncode != -signal.SIGKILL:
             tally.notes.append(f"driver exited by itself ({proc.returncode}) in round {rnd}")
             continue
@@ -153,6 +187,10 @@ def edit_kills(folder: Path, n: int, rng: random.Random, tally: Tally) -> None:
         except Exception as exc:  # noqa: BLE001 - counted and reported
             ok = False
             tally.notes.append(f"store does not open after kill {tally.kills}: {exc}")
+        for made in backups.glob("ziping-*.db") if backups.is_dir() else ():
+            if not is_good_backup(made):
+                ok = False
+                tally.notes.append(f"a broken backup under a final name after kill {tally.kills}: {made.name}")
         if not ok:
             tally.damaged += 1
             return

@@ -1,21 +1,19 @@
-"""Tests for core.store (the local SQLite store of forms) and core.paths."""
+"""Tests for core.store (the local SQLite store of forms); core.paths and SQLite URIs: tests/test_paths.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
 
+import core.backups as backups_mod
 import core.store as store_mod
-from core import paths
 from core.store import MIGRATIONS, READONLY_MESSAGE, SCHEMA_VERSION, Store, StoreDamaged, StoreError
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -442,21 +440,68 @@ def test_truncated_store_is_damaged(tmp_path):
     assert path.stat().st_size == size // 2  # not "repaired" or rewritten
 
 
-def test_scribbled_form_pages_are_caught_at_open(tmp_path):
-    # Schema pages intact, form data pages in the middle overwritten: only the check at open
-    # (PRAGMA quick_check) can see it before the clerk opens a form.
-    path = tmp_path / "ziping.db"
-    with Store(path) as s:
-        for i in range(60):
-            s.create({"text": "数据" * 800, "i": i}, summary(name=f"项目{i}"))
+def _scribble(path):
     pages = path.stat().st_size // 4096
     assert pages > 40
     with open(path, "r+b") as f:
         f.seek(4096 * (pages // 2))
         f.write(bytes(range(256)) * 16 * 3)
+
+
+def _sixty_forms(path):
+    with Store(path) as s:
+        for i in range(60):
+            s.create({"text": "数据" * 800, "i": i}, summary(name=f"项目{i}"))
+
+
+@pytest.mark.parametrize("last_exit", ["crashed", "never marked (older program)"])
+def test_scribbled_form_pages_are_caught_at_open_after_an_unclean_exit(tmp_path, last_exit):
+    # Schema pages intact, form data pages in the middle overwritten: only the whole-file check
+    # (PRAGMA quick_check) sees it. It runs at open when the last session did not end cleanly.
+    path = tmp_path / "ziping.db"
+    _sixty_forms(path)
+    conn = sqlite3.connect(path)
+    if last_exit == "crashed":
+        conn.execute("UPDATE meta SET value = '\"open\"' WHERE key = 'session'")
+    else:
+        conn.execute("DELETE FROM meta WHERE key = 'session'")
+    conn.commit()
+    conn.close()
+    _scribble(path)
     with pytest.raises(StoreDamaged) as err:
         Store(path)
     assert "损坏" in str(err.value)
+
+
+def test_after_a_clean_exit_the_days_background_check_finds_scribbled_pages(tmp_path):
+    path = tmp_path / "ziping.db"
+    _sixty_forms(path)
+    _scribble(path)
+    s = Store(path)                      # a clean exit: opened without reading the whole file
+    assert not s.checked_at_open
+    assert s.daily_check(s.reader()) is False
+    s.close()                            # not marked clean: the next start checks at open
+    with pytest.raises(StoreDamaged):
+        Store(path)
+
+
+def test_the_whole_file_check_runs_once_a_day_or_after_an_unclean_exit(tmp_path):
+    path = tmp_path / "ziping.db"
+    with Store(path) as s:
+        assert not s.checked_at_open                     # a new, empty store: nothing to check
+        assert s.daily_check(today="2024-03-05") is True
+        assert s.daily_check(today="2024-03-05") is None  # once a day
+    with Store(path) as s:
+        assert not s.checked_at_open                     # closed cleanly: no check at open
+        assert s.daily_check(s.reader(), today="2024-03-05") is None
+        assert s.daily_check(s.reader(), today="2024-03-06") is True
+        assert s.daily_check(today="2024-03-06") is None
+    s = Store(path)
+    s.conn.close()                                       # the process "dies": no clean close
+    s.conn = None
+    with Store(path) as s:
+        assert s.checked_at_open
+        assert s.daily_check(today="2024-03-07") is None  # checked at open: that counts for today
 
 
 def test_other_programs_sqlite_file_is_not_a_store_and_never_moved(tmp_path):
@@ -495,7 +540,7 @@ def test_migrates_an_empty_schema_version_0_store(tmp_path):
 
 
 def test_older_schema_is_backed_up_then_migrated(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_mod, "_local_now", Clock(dt.datetime(2024, 3, 5, 9, 30, 0)))
+    monkeypatch.setattr(backups_mod, "_local_now", Clock(dt.datetime(2024, 3, 5, 9, 30, 0)))
     path = tmp_path / "ziping.db"
     db = Database(str(path))
     MIGRATIONS.apply(db, stop_before="m002_indexes")  # a store from version 1 of the schema
@@ -576,11 +621,11 @@ def test_backup_to_refuses_the_store_itself(store):
 
 def test_daily_backup_once_per_day_and_keeps_ten(store, tmp_path, monkeypatch):
     clock = Clock(dt.datetime(2024, 3, 1, 8, 0, 0))
-    monkeypatch.setattr(store_mod, "_local_now", clock)
+    monkeypatch.setattr(backups_mod, "_local_now", clock)
     fid = store.create({"day": 0}, SUMMARY)
 
     first = store.daily_backup()
-    assert first == store.path.parent / "backups" / "ziping-20240301-080000.db"
+    assert first == store.path.parent / "backups" / "ziping-000001-20240301-080000.db"
     assert first.is_file()
     clock.now = dt.datetime(2024, 3, 1, 17, 45, 0)
     assert store.daily_backup() is None  # already done today
@@ -604,7 +649,7 @@ def test_daily_backup_once_per_day_and_keeps_ten(store, tmp_path, monkeypatch):
 
 def test_daily_backup_to_a_chosen_folder_ignores_other_files(store, tmp_path, monkeypatch):
     clock = Clock(dt.datetime(2024, 5, 1, 8, 0, 0))
-    monkeypatch.setattr(store_mod, "_local_now", clock)
+    monkeypatch.setattr(backups_mod, "_local_now", clock)
     folder = tmp_path / "my backups"
     folder.mkdir()
     (folder / "notes.txt").write_text("别删我", encoding="utf-8")
@@ -614,7 +659,7 @@ def test_daily_backup_to_a_chosen_folder_ignores_other_files(store, tmp_path, mo
         assert store.daily_backup(folder, keep=2) is not None
     names = sorted(p.name for p in folder.iterdir())
     assert names == ["notes.txt", "other-20240101-000000.db",
-                     "ziping-20240504-080000.db", "ziping-20240505-080000.db"]
+                     "ziping-000004-20240504-080000.db", "ziping-000005-20240505-080000.db"]
 
 
 # ----------------------------------------------------------------------------- checks, meta
@@ -647,30 +692,18 @@ def test_meta(store):
     assert store.get_meta("最近打开") == {"id": 3, "名称": "综治😀"}
 
 
-# ----------------------------------------------------------------------------- paths
-
-def test_paths_per_platform(monkeypatch, tmp_path):
-    monkeypatch.setattr(sys, "platform", "win32")
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
-    assert paths.default_data_dir() == tmp_path / "Local" / "ziping"
-
-    monkeypatch.setattr(sys, "platform", "darwin")
-    assert paths.default_data_dir() == Path.home() / "Library" / "Application Support" / "ziping"
-
-    monkeypatch.setattr(sys, "platform", "linux")
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    assert paths.default_data_dir() == tmp_path / "xdg" / "ziping"
-    monkeypatch.setenv("XDG_DATA_HOME", "relative/ignored")
-    assert paths.default_data_dir() == Path.home() / ".local" / "share" / "ziping"
-    monkeypatch.delenv("XDG_DATA_HOME")
-    assert paths.default_data_dir() == Path.home() / ".local" / "share" / "ziping"
-
-    assert paths.data_dir() == paths.default_data_dir()
-    assert paths.default_store_path() == paths.data_dir() / "ziping.db"
-    assert paths.default_backup_dir(tmp_path / "x" / "ziping.db") == tmp_path / "x" / "backups"
-
-
-def test_daily_backup_default_folder_is_paths_default(store, monkeypatch):
-    monkeypatch.setattr(store_mod, "_local_now", Clock(dt.datetime(2024, 1, 2, 3, 4, 5)))
-    made = store.daily_backup()
-    assert made.parent == paths.default_backup_dir(store.path)
+def test_the_lazy_list_is_the_list(store):
+    ids = [store.create({"i": i}, summary(name=f"项目{i}", year=2020 + i % 3)) for i in range(450)]
+    store.delete(ids[5])
+    for kw in ({}, {"year": 2021}, {"search": "项目1"}, {"deleted": True}):
+        view = store.list_view(**kw)
+        assert view == store.list_forms(**kw)
+        assert len(view) == len(store.list_forms(**kw))
+    view = store.list_view()
+    assert not view._pages                       # nothing but the ids read yet
+    assert view[0]["id"] == ids[-1] and view[-1]["id"] == ids[0]
+    assert list(view._pages) == [0, 2]           # only the pages looked at
+    assert view[1:3] == store.list_forms()[1:3]
+    assert view.index_of_id(ids[0]) == len(view) - 1 and view.index_of_id(ids[5]) == -1
+    with pytest.raises(IndexError):
+        view[len(view)]

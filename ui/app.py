@@ -29,12 +29,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def _backup_time(backup: Path) -> str:
-    """ziping-20240305-093000.db -> 2024-03-05 09:30."""
-    parts = backup.stem.rsplit("-", 2)
-    if len(parts) == 3 and len(parts[1]) == 8 and len(parts[2]) == 6:
-        d, t = parts[1], parts[2]
-        return f"{d[:4]}-{d[4:6]}-{d[6:]} {t[:2]}:{t[2:4]}"
-    return backup.name
+    """2024-03-05 09:30（第 12 份）, from the backup's own creation record."""
+    from core.backups import describe_backup
+    return describe_backup(backup)
 
 
 def open_store(path: Path, ask=True, readonly: bool = False) -> Store | None:
@@ -88,11 +85,8 @@ def open_store(path: Path, ask=True, readonly: bool = False) -> Store | None:
 
 
 def prepare_store(store: Store) -> None:
-    """At start: the daily backup, then the samples of a first start."""
-    try:
-        store.daily_backup()
-    except StoreError as exc:
-        log.warning("daily backup failed: %s", exc)
+    """At start: the samples of a first start. (The day's check and backup run in the background
+    after the window's first paint: ui.store_status.)"""
     try:
         load_samples(store)
     except StoreError as exc:
@@ -178,7 +172,7 @@ def run_app(argv: list[str]) -> int:
     common.install_qt_message_handler()
     common.install_excepthook(log_file)
     readonly = False
-    lock = None
+    lock = inst = None
     try:
         from .single_instance import ensure_single
     except ImportError:          # pragma: no cover - fall back to the bare lock
@@ -195,10 +189,20 @@ def run_app(argv: list[str]) -> int:
     store = open_store(path, readonly=readonly)
     if store is None:
         return 1
+    if not readonly and inst is not None and inst.lock is not None and not inst.lock.bind(path):
+        store.close()            # the same file is open for writing under another name (a link)
+        common.show_info(None, "这个表单库文件已经在另一个窗口中打开（通过另一个路径或链接），"
+                         f"这个窗口只能以只读方式打开它。\n\n表单库：{path}", "已经打开")
+        store = open_store(path, readonly=True)
+        if store is None:
+            return 1
+        readonly = True
     if not readonly:
         prepare_store(store)
     from .main_window import MainWindow
+    from . import store_status
     win = MainWindow(store)
+    store_status.install(win, store)        # the day's check and backup after the first paint
     win.show()
     from PySide6.QtCore import QTimer
     QTimer.singleShot(0, lambda: warn_about_location(win, path))

@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(Path(args.db))
     prepare_store(store)
     win = MainWindow(store)
+    if not args.screenshot:
+        from . import store_status
+        store_status.install(win, store)    # the day's check and backup in the background, as the app
     w, h = (int(x) for x in args.size.lower().split("x"))
     win.resize(w, h)
     win.show()

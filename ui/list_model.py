@@ -38,7 +38,11 @@ class FormListModel(QAbstractTableModel):
 
     def set_rows(self, rows: list[dict], deleted_view: bool = False, samples: set[int] | None = None) -> None:
         self.beginResetModel()
-        self._rows = list(rows)
+        # A lazy FormRows (Store.list_view) stays lazy while the store's own order is shown: a list
+        # of 100,000 forms then costs what is on the screen. Sorting by a column needs every row.
+        self._stored = rows
+        lazy = self._sort is None and hasattr(rows, "index_of_id")
+        self._rows = rows if lazy else list(rows)
         self.deleted_view = deleted_view
         if samples is not None:
             self.samples = set(samples)
@@ -49,7 +53,8 @@ class FormListModel(QAbstractTableModel):
 
     def load(self, store, *, year: int | None = None, search: str = "", deleted: bool = False,
              samples: set[int] | None = None) -> None:
-        self.set_rows(store.list_forms(year=year, search=search, deleted=deleted), deleted, samples)
+        lister = getattr(store, "list_view", store.list_forms)    # lazy: fast at 100,000 forms
+        self.set_rows(lister(year=year, search=search, deleted=deleted), deleted, samples)
 
     def is_sample(self, r: int) -> bool:
         row = self.row(r)
@@ -83,11 +88,20 @@ class FormListModel(QAbstractTableModel):
         self.layoutAboutToBeChanged.emit()
         persistent = self.persistentIndexList()
         held = [self._rows[p.row()] if 0 <= p.row() < len(self._rows) else None for p in persistent]
-        self._sort = (column, order)
-        self._rows.sort(key=self._sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
-        pos = {id(row): i for i, row in enumerate(self._rows)}
-        moved = [self.index(pos[id(row)], p.column()) if row is not None else QModelIndex()
-                 for p, row in zip(persistent, held)]
+        stored = getattr(self, "_stored", self._rows)
+        if column == MODIFIED_COLUMN and order == Qt.SortOrder.DescendingOrder:
+            # Newest first is the store's own order: the rows as the store gave them (a lazy list
+            # of 100,000 forms stays lazy: nothing more is read).
+            self._sort = None
+            self._rows = stored if hasattr(stored, "index_of_id") else list(stored)
+            where = {id(row): self.row_of_id(row["id"]) for row in held if row is not None}
+        else:
+            self._sort = (column, order)
+            self._rows = list(stored)          # sorting by another column needs every row
+            self._rows.sort(key=self._sort_key(column), reverse=order == Qt.SortOrder.DescendingOrder)
+            where = {id(row): i for i, row in enumerate(self._rows)}
+        moved = [self.index(where[id(row)], p.column()) if row is not None and where.get(id(row), -1) >= 0
+                 else QModelIndex() for p, row in zip(persistent, held)]
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
 
@@ -99,6 +113,8 @@ class FormListModel(QAbstractTableModel):
         return None if row is None else row["id"]
 
     def row_of_id(self, form_id: int) -> int:
+        if hasattr(self._rows, "index_of_id"):
+            return self._rows.index_of_id(form_id)
         for i, row in enumerate(self._rows):
             if row["id"] == form_id:
                 return i

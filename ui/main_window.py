@@ -227,7 +227,7 @@ class MainWindow(QMainWindow):
             return False
         m = self.list_model
         if not m.deleted_view and self.year_box.currentData() is None and not self.search.text().strip():
-            return any(m.form_id(r) in samples for r in range(m.rowCount()))
+            return any(m.row_of_id(fid) >= 0 for fid in samples)    # reads no rows of a lazy list
         try:
             return bool(samples & {r["id"] for r in self.store.list_forms()})
         except StoreError:
@@ -483,6 +483,13 @@ class MainWindow(QMainWindow):
                     self.delete_selected()
                 return True
         return super().eventFilter(obj, event)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # Once the window is up, load openpyxl, reportlab and the fonts in the background:
+        # the first export is then as fast as the next ones.
+        from core.export import preload_in_background
+        QTimer.singleShot(300, preload_in_background)
 
     def closeEvent(self, event) -> None:
         for ed in list(self.editors.values()):

@@ -194,6 +194,11 @@ class SettingsDialog(QDialog):
         form.addRow("联系电话：", self.phone)
         form.addRow("默认导出文件夹：", folder)
         form.addRow("默认模板：", self.default_template)
+        store = getattr(parent, "store", None)
+        if store is not None:                  # the open store's backups (ui.store_status)
+            from .store_status import backup_rows
+            for label, widget in backup_rows(store):
+                form.addRow(label, widget)
 
         where = "（便携模式）" if is_portable() else ""
         note = QLabel(f"单位名称、填报人和联系电话会自动填入新建的表单。\n"

@@ -10,24 +10,31 @@ Call once at start-up, after the QApplication exists and before the store is ope
     ...
     instance.set_activate_callback(window_raiser)   # optional; the default raises the main window
 
-How: the first start takes the store's OS lock (core.instance) and listens on a QLocalServer whose
-name is a hash of the store's path (and the user name). A later start on the same store connects
-to it and sends "activate"; the first answers "ok" and raises its window, the later one exits. If
+How: the first start takes the store's OS lock (core.instance) and at once listens on a QLocalServer
+in a thread of its own, so it answers even while its main thread is still starting (opening and
+checking the store, building the window). The server's name is a hash of the user, the Windows
+session (two Remote Desktop sessions of one user are two desktops) and the store file — its
+identity (device + inode) and its real path, so a link to the store finds it too. A later start
+on the same store connects and sends "activate"; the first answers "ok" at once and raises its
+window as soon as its main thread is free; the later one exits. If
 nobody answers but the lock is held (the first window hangs, or another user on the same PC has the
 store open), the user is told so and may open the store read-only. The lock goes with the process,
 so a crash never leaves the store blocked.
 """
 from __future__ import annotations
 
+import atexit
 import getpass
 import hashlib
+import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
@@ -35,6 +42,8 @@ from core import instance as core_instance
 
 __all__ = ["SingleInstance", "ensure_single", "server_name", "raise_main_window",
            "ACTIVATE", "REPLY_OK"]
+
+log = logging.getLogger("ziping")
 
 ACTIVATE = "activate"
 REPLY_OK = "ok"
@@ -61,11 +70,43 @@ def _user() -> str:
         return os.environ.get("USERNAME") or os.environ.get("USER") or ""
 
 
-def server_name(store_path: str | os.PathLike) -> str:
-    """The local server's name for a store: stable for the same file (however it is spelled),
-    different per user, short enough for a Unix socket path."""
-    key = f"{_user()}\n{_normalized(store_path)}".encode("utf-8", "surrogatepass")
-    return "ziping-" + hashlib.sha256(key).hexdigest()[:24]
+def _session() -> str:
+    """The Windows session id (Remote Desktop: each session is its own desktop); "" elsewhere."""
+    if sys.platform != "win32":
+        return ""
+    try:
+        import ctypes
+        from ctypes import wintypes
+        sid = wintypes.DWORD()
+        if ctypes.windll.kernel32.ProcessIdToSessionId(os.getpid(), ctypes.byref(sid)):
+            return str(sid.value)
+    except Exception:           # noqa: BLE001 - then the user name alone must do
+        pass
+    return ""
+
+
+def _name(key: str, session: str | None = None) -> str:
+    full = f"{_user()}\n{_session() if session is None else session}\n{key}".encode("utf-8", "surrogatepass")
+    return "ziping-" + hashlib.sha256(full).hexdigest()[:24]
+
+
+def server_name(store_path: str | os.PathLike, session: str | None = None) -> str:
+    """The local server's name for a store path: stable for the same file however it is spelled
+    (symlinks resolved), different per user and per Windows session, short enough for a Unix
+    socket path."""
+    return _name(_normalized(store_path), session)
+
+
+def server_names(store_path: str | os.PathLike, session: str | None = None) -> list[str]:
+    """Every name a store's window listens on: by the file's identity (when it exists, so a hard
+    link finds it) and by its real path."""
+    from core.store_guard import file_identity
+    names = []
+    identity = file_identity(_normalized(store_path))
+    if identity is not None:
+        names.append(_name(f"id:{identity[0]}:{identity[1]}", session))
+    names.append(server_name(store_path, session))
+    return names
 
 
 def raise_main_window() -> None:
@@ -146,46 +187,48 @@ def _send(name: str, message: str, connect_ms: int = CONNECT_TIMEOUT_MS,
     return reply == REPLY_OK
 
 
-class SingleInstance(QObject):
-    """This process's claim on a store: the OS lock and the local server (for a writable start),
-    or neither (for a read-only start). Keep it for as long as the store is open; `close()` (or the
-    end of the process) gives both up."""
+class _Responder(QObject):
+    """The local servers, living in their own thread: each "activate" is answered "ok" at once,
+    whatever the main thread is doing, and passed on (queued) to the main thread."""
 
-    messageReceived = Signal(str)
-    activateRequested = Signal()
+    activated = Signal()
+    received = Signal(str)
 
-    def __init__(self, store_path: str | os.PathLike, lock: core_instance.Lock | None,
-                 readonly: bool, activate_callback: Callable[[], None] | None = None,
-                 parent: QObject | None = None):
-        super().__init__(parent)
-        self.store_path = Path(os.fspath(store_path))
-        self.lock = lock
-        self.readonly = readonly
-        self.name = server_name(store_path)
-        self.server: QLocalServer | None = None
-        self._callback = activate_callback or raise_main_window
+    def __init__(self, names: list[str]):
+        super().__init__()
+        self.names = names
+        self.servers: list[QLocalServer] = []
+        self.errors: list[str] = []
+        self.ready = threading.Event()
         self._buffers: dict[int, bytes] = {}
         self._conns: dict[int, QLocalSocket] = {}
 
-    # -- server ------------------------------------------------------------------------------
+    @Slot()
+    def start(self) -> None:
+        for name in self.names:
+            server = QLocalServer(self)
+            server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+            # We hold the store's lock, so a server left under this name is a dead one (a crash
+            # leaves its socket file behind on Unix): clear it.
+            QLocalServer.removeServer(name)
+            if server.listen(name):
+                server.newConnection.connect(lambda s=server: self._on_new_connection(s))
+                self.servers.append(server)
+            else:
+                self.errors.append(server.errorString())
+        self.ready.set()
 
-    def listen(self) -> bool:
-        server = QLocalServer(self)
-        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
-        # We hold the store's lock, so a server left under this name is a dead one (a crash
-        # leaves its socket file behind on Unix): clear it.
-        QLocalServer.removeServer(self.name)
-        if not server.listen(self.name):
-            print(f"ziping: 本地服务未能启动（{server.errorString()}），再次启动时不能切换到本窗口。",
-                  file=sys.stderr)
-            return False
-        server.newConnection.connect(self._on_new_connection)
-        self.server = server
-        return True
+    @Slot()
+    def stop(self) -> None:
+        for conn in list(self._conns.values()):
+            self._forget(conn)
+        for server in self.servers:
+            server.close()
+        self.servers = []
 
-    def _on_new_connection(self) -> None:
-        while self.server is not None and self.server.hasPendingConnections():
-            conn = self.server.nextPendingConnection()
+    def _on_new_connection(self, server: QLocalServer) -> None:
+        while server.hasPendingConnections():
+            conn = server.nextPendingConnection()
             if conn is None:
                 break
             self._conns[id(conn)] = conn
@@ -216,15 +259,73 @@ class SingleInstance(QObject):
         while b"\n" in buffered:
             line, buffered = buffered.split(b"\n", 1)
             message = line.decode("utf-8", "replace").strip()
-            self.messageReceived.emit(message)
+            self.received.emit(message)
             if message == ACTIVATE:
-                self.activateRequested.emit()
-                try:
-                    self._callback()
-                finally:
-                    conn.write(QByteArray((REPLY_OK + "\n").encode("utf-8")))
-                    conn.flush()
+                conn.write(QByteArray((REPLY_OK + "\n").encode("utf-8")))
+                conn.flush()
+                self.activated.emit()
         self._buffers[id(conn)] = buffered
+
+
+class SingleInstance(QObject):
+    """This process's claim on a store: the OS lock and the local server (for a writable start),
+    or neither (for a read-only start). Keep it for as long as the store is open; `close()` (or the
+    end of the process) gives both up."""
+
+    messageReceived = Signal(str)
+    activateRequested = Signal()
+
+    def __init__(self, store_path: str | os.PathLike, lock: core_instance.Lock | None,
+                 readonly: bool, activate_callback: Callable[[], None] | None = None,
+                 parent: QObject | None = None):
+        super().__init__(parent)
+        self.store_path = Path(os.fspath(store_path))
+        self.lock = lock
+        self.readonly = readonly
+        self.name = server_name(store_path)
+        self.server: _Responder | None = None
+        self._thread: QThread | None = None
+        self._responder: _Responder | None = None
+        self._callback = activate_callback or raise_main_window
+
+    # -- server ------------------------------------------------------------------------------
+
+    _stop = Signal()
+
+    def listen(self) -> bool:
+        """Start the servers in their own thread; returns once they listen (or failed)."""
+        responder = _Responder(server_names(self.store_path))
+        thread = QThread()
+        thread.setObjectName("ziping-single-instance")
+        responder.moveToThread(thread)
+        thread.started.connect(responder.start)
+        responder.received.connect(self.messageReceived.emit)
+        responder.activated.connect(self._on_activate)
+        self._stop.connect(responder.stop, Qt.ConnectionType.BlockingQueuedConnection)
+        thread.start()
+        responder.ready.wait(10)
+        self._thread, self._responder = thread, responder
+        if not responder.servers:
+            log.warning("local server not started (%s): a second start cannot switch to this window",
+                        "; ".join(responder.errors))
+            self._shutdown_thread()
+            return False
+        self.server = responder
+        return True
+
+    def _on_activate(self) -> None:
+        self.activateRequested.emit()
+        self._callback()
+
+    def _shutdown_thread(self) -> None:
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        if thread.isRunning():
+            self._stop.emit()
+            thread.quit()
+            thread.wait(5000)
+        self._responder = None
 
     # -- API ---------------------------------------------------------------------------------
 
@@ -233,13 +334,8 @@ class SingleInstance(QObject):
         self._callback = callback or raise_main_window
 
     def close(self) -> None:
-        for conn in list(self._conns.values()):
-            self._forget(conn)
-        if self.server is not None:
-            self.server.newConnection.disconnect()
-            self.server.close()
-            self.server.deleteLater()
-            self.server = None
+        self._shutdown_thread()
+        self.server = None
         if self.lock is not None:
             self.lock.release()
             self.lock = None
@@ -306,11 +402,14 @@ def ensure_single(store_path: str | os.PathLike,
     if QApplication.instance() is None:
         raise RuntimeError("ensure_single() needs a QApplication")
     path = Path(os.path.abspath(os.path.expanduser(os.fspath(store_path))))
-    name = server_name(path)
+    names = server_names(path)
     ask = ask or (lambda message: _ask_readonly(parent, message))
 
+    def send(connect_ms: int = CONNECT_TIMEOUT_MS) -> bool:
+        return any(_send(name, ACTIVATE, connect_ms=connect_ms) for name in names)
+
     # 1. A window already serves this store: bring it forward and stop here.
-    if _send(name, ACTIVATE):
+    if send():
         return None
 
     # 2. Take the lock: this process becomes the writer.
@@ -328,7 +427,7 @@ def ensure_single(store_path: str | os.PathLike,
     # 3. Locked, but nobody answered: the other window may be starting right now. Try a little.
     deadline = time.monotonic() + LOCKED_RETRY_S
     while time.monotonic() < deadline:
-        if _send(name, ACTIVATE, connect_ms=300):
+        if send(connect_ms=300):
             return None
         lock = core_instance.acquire(path)       # or it just quit
         if lock is not None:
@@ -343,6 +442,16 @@ def ensure_single(store_path: str | os.PathLike,
     if ask(_locked_message(path, core_instance.holder_info(path))):
         return _started(SingleInstance(path, None, True, activate_callback))
     return None
+
+
+@atexit.register
+def _close_all() -> None:
+    """A thread still serving at interpreter exit would abort the process: stop them all."""
+    for inst in list(_ALIVE):
+        try:
+            inst.close()
+        except Exception:       # noqa: BLE001
+            pass
 
 
 def _started(inst: SingleInstance) -> SingleInstance:

@@ -13,37 +13,26 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from ..resources import font_path
 from ..sheet import HEADER, SUBTITLE, TITLE, Sheet, build_sheet
 from .pdf_layout import (FOOTER_Y, LEADING, MARGIN_BOTTOM, MARGIN_TOP, MARGIN_X, NO_END, NO_START,  # noqa: F401
                          CONTINUED, PAD_X, PAD_Y, REPLACEMENT, SIZE, Layout, Slice, _invisible, _width, break_lines,
                          layout, prepare_text, shrink_to_fit)
 
-FONT = "NotoSerifSC"
+from . import fonts
+
+FONT = fonts.BODY
 LINE_WIDTH = 0.6
 SUBJECT = "预算绩效自评表"
 
-_registered = False
-
-
 def register_font() -> None:
-    """Register the embedded TrueType font once.  (Lines are broken here, by
-    :func:`break_lines`, never by reportlab's CJK wrapping.)"""
-    global _registered
-    if _registered:
-        return
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, str(font_path())))
-    _registered = True
+    """Register the embedded TrueType faces once (:mod:`core.export.fonts`).  (Lines
+    are broken here, by :func:`break_lines`, never by reportlab's CJK wrapping.)"""
+    fonts.register()
 
 
-def _cmap() -> dict:
-    register_font()
-    from reportlab.pdfbase import pdfmetrics
-    return pdfmetrics.getFont(FONT).face.charToGlyph
+def _cmap():
+    """Every code point some bundled face draws (``ord(ch) in _cmap()``)."""
+    return fonts.coverage()
 
 
 # ---------------------------------------------------------------- glyphs
@@ -125,7 +114,7 @@ def check_glyphs(sheet: Sheet) -> None:
         parts.append(f"{_place(sheet, cell)}：{shown}")
     more = f"；另有 {len(by_cell) - 8} 处" if len(by_cell) > 8 else ""
     message = ("PDF 字体中没有以下字符，打印出来会缺字：" + "；".join(parts) + more +
-               "。请改用常用字（生僻字可用同音字加注），或选择仍然导出（这些字将印成“□”）。")
+               "。请改用常用字（生僻字可用同音字加注）；仍然导出时，这些字印成“□”。")
     raise ExportError(message, [(_cell_path(cell), ch) for cell, ch in found])
 
 
@@ -193,34 +182,33 @@ def page_cells(lay: Layout, pno: int) -> list[Drawn]:
 
 
 def _draw_text(t, lines: list, size: float, leading: float, top: float, x0: float, x1: float,
-               align: str, measure) -> None:
+               align: str, measure, face: str = FONT) -> None:
     """Lines of one cell into the page's text object, the first baseline one ``size``
-    below ``top``."""
-    if getattr(t, "_size", None) != (size, leading):
-        t.setFont(FONT, size, leading)
-        t._size = (size, leading)
+    below ``top``; each piece in the first bundled face of ``face``'s chain that has it
+    (``measure`` gives the body face's widths; None measures in ``face``)."""
     y = top - size
     for line in lines:
         if line:
             if align == "left":
                 x = x0
             else:
-                w = sum(map(measure, line)) * size / SIZE
+                w = (sum(map(measure, line)) * size / SIZE if measure is not None
+                     else fonts.string_width(line, face, size))
                 x = x1 - w if align == "right" else (x0 + x1 - w) / 2
             t.setTextOrigin(x, y)
-            t.textOut(line)
+            for name, piece in fonts.runs(line, face):
+                if getattr(t, "_face", None) != (name, size, leading):
+                    t.setFont(name, size, leading)
+                    t._face = (name, size, leading)
+                t.textOut(piece)
         y -= leading
 
 
 def _draw_title(canv, lines: list, size: float, leading: float, top: float, x0: float, x1: float, measure) -> None:
-    """The title: the font has one weight, so it is drawn filled and stroked."""
+    """The title, in the bold 黑体-style title face (:data:`fonts.TITLE`)."""
     t = canv.beginText()
-    canv.setLineWidth(size * 0.03)
-    t.setTextRenderMode(2)
-    _draw_text(t, lines, size, leading, top, x0, x1, "center", measure)
-    t.setTextRenderMode(0)          # (the mode outlives the text object)
+    _draw_text(t, lines, size, leading, top, x0, x1, "center", None, face=fonts.TITLE)
     canv.drawText(t)
-    canv.setLineWidth(LINE_WIDTH)
 
 
 def _draw_page(canv, lay: Layout, pno: int) -> None:

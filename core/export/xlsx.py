@@ -25,6 +25,7 @@ from .xlsx_grid import (AMOUNT_FORMAT, FONT_SIZE, LINE_PT, MARGIN_BOTTOM_IN, MAR
                         _column_px, _lines, _pdf_breaks, cell_need,
                         cell_output, excel_text, excel_widths, pdf_pages, print_scale, printed_text, row_heights,
                         shrink_to_fit, spread_rows)
+from .xlsx_grid import AMOUNT_FORMAT, PERCENT_FORMAT, SCORE_FORMAT  # noqa: F401  (used by summary_xlsx)
 
 SHEET_NAME = "绩效自评表"
 EMBED_SHEET = "_ziping"

@@ -1,28 +1,37 @@
 #!/usr/bin/env python
-"""Build resources/fonts/NotoSerifSC-Regular.ttf (a Song/宋体-style TrueType font).
+"""Build the bundled fonts of resources/fonts/ (TrueType, for reportlab and Qt).
 
-Source: "Noto Serif CJK SC" face of NotoSerifCJK-Regular.ttc (Debian package
-fonts-noto-cjk; upstream https://github.com/notofonts/noto-cjk), SIL OFL 1.1.
+Three files, each rebuilt byte for byte from Debian packages:
 
-Steps:
-  1. pick the Simplified Chinese face ("Noto Serif CJK SC") from the TTC by its
-     name table;
-  2. subset it (fontTools.subset) to GB2312 + the whole CJK Unified Ideographs
-     block + the Latin/punctuation/symbol ranges used in budget forms, without
-     hinting and without OpenType layout tables;
-  3. convert the CFF outlines to TrueType quadratic (glyf) outlines exactly as
-     fontTools' Snippets/otf2ttf.py does (TTGlyphPen + Cu2QuPen, max_err 1.0,
-     reverse_direction=True), because reportlab can only embed glyf fonts;
-  4. rename the family to "Noto Serif SC" / "Regular".
+* ``NotoSerifSC-Regular.ttf`` -- the body face (宋体 style), SIL OFL 1.1.
+  "Noto Serif CJK SC" of NotoSerifCJK-Regular.ttc (package fonts-noto-cjk),
+  subset to GB2312, the CJK Unified Ideographs U+4E00-9FFF, CJK Extension A
+  U+3400-4DBF, what it has of Extensions B-G (about 2,300: the 通用规范汉字表
+  characters outside the BMP among them) and the Latin/punctuation/symbol
+  blocks seen in budget forms;
+  CFF outlines converted to TrueType (glyf) as fontTools' Snippets/otf2ttf.py
+  does (reportlab embeds only glyf fonts). Symbols the CJK face lacks
+  (✓ ✔ ☐ ☑ and the rest of Dingbats) are copied in from Noto Sans Symbols2
+  (package fonts-noto-core, SIL OFL 1.1).
+* ``NotoSansSC-Bold.ttf`` -- the title face (黑体 style), SIL OFL 1.1.
+  "Noto Sans CJK SC" of NotoSansCJK-Bold.ttc, subset to GB2312 and the same
+  symbol blocks, converted the same way. A title character outside it is
+  drawn with the body face.
+* ``BabelStoneHan-Supplement.ttf`` -- the few ideographs of U+3400-4DBF and
+  U+4E00-9FFF that Noto CJK 2.x does not have yet (U+4DB6-4DBF, U+9FEB-9FFF,
+  added in Unicode 11-14), taken from BabelStone Han 15 (package
+  fonts-babelstone-han; Arphic Public License, see APL.txt). Kept as its own
+  file: its licence is not the OFL, so its glyphs are not merged into the
+  OFL faces.
+
+Beside each font, ``*.metrics`` holds what reportlab parses from it (cmap, widths), so that a
+PDF export does not parse 13 MB of font each time; it is written last, and must be remade
+whenever a font or the reportlab version changes (tests/test_fonts.py checks).
 
 Usage:
-    python resources/fonts/build_font.py [SOURCE_TTC] [OUTPUT_TTF]
+    python resources/fonts/build_font.py [--fonts-dir /usr/share/fonts] [body|title|supplement|metrics ...]
 
-The style ("Regular", "Bold", ...) is taken from the source face, so e.g.
-    python resources/fonts/build_font.py \
-        /usr/share/fonts/opentype/noto/NotoSerifCJK-Bold.ttc \
-        resources/fonts/NotoSerifSC-Bold.ttf
-gives "Noto Serif SC" / "Bold".
+Needs fontTools. The body face takes a few minutes (outline conversion).
 """
 
 import argparse
@@ -32,40 +41,49 @@ import time
 
 from fontTools import subset
 from fontTools.pens.cu2quPen import Cu2QuPen
+from fontTools.pens.recordingPen import DecomposingRecordingPen
+from fontTools.pens.transformPen import TransformPen
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from fontTools.ttLib import TTCollection, TTFont, newTable
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_SOURCE = "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"
-DEFAULT_OUTPUT = os.path.join(HERE, "NotoSerifSC-Regular.ttf")
-SOURCE_FAMILY = "Noto Serif CJK SC"
-
-FAMILY = "Noto Serif SC"
-PS_FAMILY = "NotoSerifSC"
+FONTS_DIR = "/usr/share/fonts"
 
 # otf2ttf.py defaults
 MAX_ERR = 1.0  # approximation error, in font units (UPEM 1000)
 REVERSE_DIRECTION = True  # CFF contours are counter-clockwise, TrueType clockwise
 POST_FORMAT = 3.0  # no glyph names (CID-keyed source has only cidNNNNN names)
 
-UNICODE_RANGES = [
+SYMBOL_RANGES = [
     (0x0020, 0x007E),  # ASCII
     (0x00A0, 0x00FF),  # Latin-1 Supplement (± × ÷ ° ·)
     (0x0370, 0x03FF),  # Greek
     (0x2000, 0x206F),  # General Punctuation (“ ” … ‰ ※)
+    (0x20A0, 0x20CF),  # Currency Symbols
     (0x2100, 0x214F),  # Letterlike Symbols (℃ №)
     (0x2150, 0x218F),  # Number Forms (Ⅰ Ⅴ ⅰ)
     (0x2190, 0x21FF),  # Arrows
-    (0x2200, 0x22FF),  # Mathematical Operators (≥ ≤ ≠)
-    (0x2460, 0x24FF),  # Enclosed Alphanumerics (① … ⑳)
-    (0x2500, 0x257F),  # Box Drawing
+    (0x2200, 0x22FF),  # Mathematical Operators (≥ ≤ ≠ ≧ ≦)
+    (0x2460, 0x24FF),  # Enclosed Alphanumerics (① … ⑳ ⑴ ⒈)
+    (0x2500, 0x257F),  # Box Drawing (═)
     (0x25A0, 0x25FF),  # Geometric Shapes (□ ■ ○ ● △)
-    (0x2600, 0x26FF),  # Miscellaneous Symbols (★ ☆)
+    (0x2600, 0x26FF),  # Miscellaneous Symbols (★ ☆ ☐ ☑ ☒)
+    (0x2700, 0x27BF),  # Dingbats (✓ ✔ ✗ ✘)
     (0x3000, 0x303F),  # CJK Symbols and Punctuation
-    (0x3300, 0x33FF),  # CJK Compatibility (㎡)
-    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
-    (0xFF00, 0xFFEF),  # Halfwidth and Fullwidth Forms (％ ，)
+    (0x3200, 0x32FF),  # Enclosed CJK Letters and Months (㈠ ㊣)
+    (0x3300, 0x33FF),  # CJK Compatibility (㎡ ㎏)
+    (0xFE10, 0xFE1F),  # Vertical Forms
+    (0xFE30, 0xFE4F),  # CJK Compatibility Forms (﹏)
+    (0xFE50, 0xFE6F),  # Small Form Variants (﹦ ﹤ ﹥)
+    (0xFF00, 0xFFEF),  # Halfwidth and Fullwidth Forms (％ ， ＝ ＞)
 ]
+HAN_RANGES = [
+    (0x3400, 0x4DBF),  # CJK Unified Ideographs Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs (URO)
+]
+# Extensions B–G and the compatibility supplement: what the body face's source has of them (about
+# 2,300, among them the 通用规范汉字表 characters outside the BMP, seen in people's names).
+SIP_RANGES = [(0x20000, 0x3134F)]
 
 
 def gb2312_codepoints():
@@ -81,31 +99,38 @@ def gb2312_codepoints():
     return cps
 
 
-def wanted_codepoints():
-    cps = gb2312_codepoints()
-    for lo, hi in UNICODE_RANGES:
+def ranges(rs):
+    cps = set()
+    for lo, hi in rs:
         cps.update(range(lo, hi + 1))
     return cps
 
 
-def find_face_index(path, family=SOURCE_FAMILY):
+def load_face(path, family):
+    """The face named ``family`` of a TTC (or the font of a TTF), fully loaded."""
+    if not path.lower().endswith(".ttc"):
+        return TTFont(path, lazy=False, recalcBBoxes=True, recalcTimestamp=False)
     coll = TTCollection(path, lazy=True)
     try:
         for i, font in enumerate(coll.fonts):
             name = font["name"]
             fam = name.getName(1, 3, 1, 0x409) or name.getName(16, 3, 1, 0x409)
             if fam is not None and fam.toUnicode() == family:
-                return i
+                break
+        else:
+            raise SystemExit(f"face {family!r} not found in {path}")
     finally:
         coll.close()
-    raise SystemExit(f"face {family!r} not found in {path}")
+    # recalcTimestamp=False keeps the source head.modified -> byte-identical rebuilds
+    return TTFont(path, fontNumber=i, lazy=False, recalcBBoxes=True, recalcTimestamp=False)
 
 
 def subset_font(font, unicodes):
     """Subset in place; keeps only glyphs the font actually has."""
     options = subset.Options()
     options.layout_features = []
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "VORG"]
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "BASE", "JSTF", "VORG", "vhea", "vmtx",
+                            "DSIG", "meta", "fpgm", "prep", "cvt ", "gasp", "hdmx", "LTSH", "VDMX"]
     options.hinting = False
     options.desubroutinize = True
     options.notdef_outline = True
@@ -187,20 +212,56 @@ def otf_to_ttf(ttFont, post_format=POST_FORMAT, **kwargs):
     ttFont.sfntVersion = "\000\001\000\000"
 
 
+# --- copying glyphs from another (glyf) font -----------------------------------
+
+
+def copy_glyphs(dst, src, codepoints):
+    """Add to ``dst`` the glyphs ``src`` maps for ``codepoints`` (those ``dst`` lacks),
+    outlines decomposed and scaled to dst's units per em. Returns the code points added."""
+    dst_cmap, src_cmap = dst.getBestCmap(), src.getBestCmap()
+    todo = sorted(cp for cp in codepoints if cp not in dst_cmap and cp in src_cmap)
+    if not todo:
+        return []
+    scale = dst["head"].unitsPerEm / src["head"].unitsPerEm
+    src_glyphs = src.getGlyphSet()
+    glyf, hmtx = dst["glyf"], dst["hmtx"]
+    order = list(dst.getGlyphOrder())
+    for cp in todo:
+        name = f"u{cp:04X}"
+        rec = DecomposingRecordingPen(src_glyphs)
+        src_glyphs[src_cmap[cp]].draw(rec)
+        pen = TTGlyphPen(None)
+        rec.replay(TransformPen(pen, (scale, 0, 0, scale, 0, 0)) if scale != 1 else pen)
+        glyph = pen.glyph()
+        glyph.recalcBounds(glyf)
+        glyf.glyphs[name] = glyph
+        advance = round(src["hmtx"][src_cmap[cp]][0] * scale)
+        hmtx[name] = (advance, getattr(glyph, "xMin", 0))
+        order.append(name)
+    dst.setGlyphOrder(order)
+    glyf.glyphOrder = order
+    for table in dst["cmap"].tables:
+        if table.isUnicode():
+            for cp in todo:
+                if cp <= 0xFFFF or table.format in (12, 13):
+                    table.cmap[cp] = f"u{cp:04X}"
+    return todo
+
+
 # -------------------------------------------------------------------------------
 
 
-def rename(font):
+def rename(font, family, ps_family, note):
     name = font["name"]
     style = name.getName(2, 3, 1, 0x409).toUnicode()
-    ps_name = f"{PS_FAMILY}-{style.replace(' ', '')}"
+    ps_name = f"{ps_family}-{style.replace(' ', '')}"
     version = name.getName(5, 3, 1, 0x409)
     version = version.toUnicode().split(";")[0] if version else "Version 1.000"
     new = {
-        1: FAMILY,
+        1: family,
         2: style,
-        3: f"{version.replace('Version ', '')};GOOG;{ps_name};ziping-subset",
-        4: FAMILY if style == "Regular" else f"{FAMILY} {style}",
+        3: f"{version.replace('Version ', '')};{ps_name};ziping-subset",
+        4: family if style == "Regular" else f"{family} {style}",
         6: ps_name,
     }
     # one clear name: drop localized / typographic variants of these IDs
@@ -209,56 +270,100 @@ def rename(font):
     ]
     for nid, value in new.items():
         name.setName(value, nid, 3, 1, 0x409)  # Windows, Unicode BMP, en-US
-    note = (
-        "Subset of Noto Serif CJK SC converted to TrueType outlines for the "
-        "ziping application (resources/fonts/build_font.py)."
-    )
     desc = name.getName(10, 3, 1, 0x409)
     name.setName(note if desc is None else f"{note} {desc.toUnicode()}", 10, 3, 1, 0x409)
 
 
-def build(source, output, verbose=True):
+def report(font, wanted, output, t0):
+    have = set(font.getBestCmap())
+    print(f"{os.path.basename(output)}: {len(have & wanted)} of {len(wanted)} requested code points, "
+          f"{len(font.getGlyphOrder())} glyphs, {os.path.getsize(output) / 1e6:.2f} MB, "
+          f"{time.monotonic() - t0:.0f} s")
+
+
+def build_body(fonts_dir, output):
     t0 = time.monotonic()
-    idx = find_face_index(source)
-    # recalcTimestamp=False keeps the source head.modified -> byte-identical rebuilds
-    font = TTFont(source, fontNumber=idx, lazy=False, recalcBBoxes=True,
-                  recalcTimestamp=False)
-    n_src = len(font.getGlyphOrder())
-    src_cmap = set(font.getBestCmap())
-    wanted = wanted_codepoints()
-
+    font = load_face(os.path.join(fonts_dir, "opentype/noto/NotoSerifCJK-Regular.ttc"), "Noto Serif CJK SC")
+    wanted = gb2312_codepoints() | ranges(HAN_RANGES) | ranges(SYMBOL_RANGES)
+    wanted |= ranges(SIP_RANGES) & set(font.getBestCmap())
     subset_font(font, wanted)
-    t1 = time.monotonic()
-    otf_to_ttf(font, post_format=POST_FORMAT, max_err=MAX_ERR,
-               reverse_direction=REVERSE_DIRECTION)
-    t2 = time.monotonic()
-    rename(font)
-    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
+    otf_to_ttf(font)
+    symbols = TTFont(os.path.join(fonts_dir, "truetype/noto/NotoSansSymbols2-Regular.ttf"))
+    added = copy_glyphs(font, symbols, ranges(SYMBOL_RANGES))
+    print(f"from Noto Sans Symbols2: {''.join(map(chr, added))}")
+    rename(font, "Noto Serif SC", "NotoSerifSC",
+           "Subset of Noto Serif CJK SC converted to TrueType outlines, with symbols of Noto Sans "
+           "Symbols2, for the ziping application (resources/fonts/build_font.py).")
     font.save(output)
-    t3 = time.monotonic()
+    report(font, wanted, output, t0)
 
-    if verbose:
-        have = set(font.getBestCmap())
-        missing = sorted((wanted & src_cmap) - have)
-        print(f"source face #{idx} ({SOURCE_FAMILY}): {n_src} glyphs")
-        print(f"requested {len(wanted)} code points, source has "
-              f"{len(wanted & src_cmap)}, output maps {len(have)} "
-              f"in {len(font.getGlyphOrder())} glyphs")
-        if missing:
-            print("MISSING (present in source):", " ".join(f"U+{c:04X}" for c in missing))
-        print(f"subset {t1 - t0:.1f}s, cu2qu {t2 - t1:.1f}s, save {t3 - t2:.1f}s")
-        print(f"wrote {output} ({os.path.getsize(output) / 1e6:.2f} MB)")
-    return output
+
+def build_title(fonts_dir, output):
+    t0 = time.monotonic()
+    font = load_face(os.path.join(fonts_dir, "opentype/noto/NotoSansCJK-Bold.ttc"), "Noto Sans CJK SC")
+    wanted = gb2312_codepoints() | ranges(SYMBOL_RANGES)
+    subset_font(font, wanted)
+    otf_to_ttf(font)
+    rename(font, "Noto Sans SC", "NotoSansSC",
+           "Subset (GB2312) of Noto Sans CJK SC Bold converted to TrueType outlines, for the titles "
+           "of the ziping application (resources/fonts/build_font.py).")
+    font.save(output)
+    report(font, wanted, output, t0)
+
+
+def build_supplement(fonts_dir, output, body):
+    """The ideographs of HAN_RANGES the body face lacks, from BabelStone Han."""
+    t0 = time.monotonic()
+    have = set(TTFont(body, lazy=True).getBestCmap())
+    wanted = ranges(HAN_RANGES) - have
+    font = TTFont(os.path.join(fonts_dir, "truetype/babelstone/BabelStoneHan.ttf"),
+                  lazy=False, recalcTimestamp=False)
+    # the licence the font carries (name ID 13: the Arphic Public License), shipped beside it
+    with open(os.path.join(HERE, "APL.txt"), "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(f"{font['name'].getDebugName(0)}\n\n{font['name'].getDebugName(13).strip()}\n")
+    subset_font(font, wanted | {0x20})
+    rename(font, "BabelStone Han Supplement", "BabelStoneHanSupplement",
+           "Subset of BabelStone Han: the ideographs Noto CJK lacks, for the ziping application "
+           "(resources/fonts/build_font.py).")
+    font.save(output)
+    report(font, wanted, output, t0)
+    missing = sorted(wanted - set(font.getBestCmap()))
+    if missing:
+        print("STILL MISSING:", " ".join(f"U+{c:04X}" for c in missing))
+
+
+BODY = os.path.join(HERE, "NotoSerifSC-Regular.ttf")
+TITLE = os.path.join(HERE, "NotoSansSC-Bold.ttf")
+SUPPLEMENT = os.path.join(HERE, "BabelStoneHan-Supplement.ttf")
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("source", nargs="?", default=DEFAULT_SOURCE,
-                    help=f"NotoSerifCJK TTC (default: {DEFAULT_SOURCE})")
-    ap.add_argument("output", nargs="?", default=DEFAULT_OUTPUT,
-                    help="output .ttf (default: resources/fonts/NotoSerifSC-Regular.ttf)")
+    ap.add_argument("--fonts-dir", default=FONTS_DIR,
+                    help="where the Debian font packages put their files (default: /usr/share/fonts)")
+    ap.add_argument("which", nargs="*", choices=["body", "title", "supplement", "metrics"],
+                    help="which font(s) to build (default: all); the metrics are always remade")
     args = ap.parse_args(argv)
-    build(args.source, args.output)
+    which = args.which or ["body", "title", "supplement"]
+    if which == ["metrics"]:
+        write_metrics()
+        return
+    if "body" in which:
+        build_body(args.fonts_dir, BODY)
+    if "title" in which:
+        build_title(args.fonts_dir, TITLE)
+    if "supplement" in which:
+        build_supplement(args.fonts_dir, SUPPLEMENT, BODY)
+    write_metrics()
+
+
+def write_metrics():
+    """The parsed metrics reportlab loads instead of parsing each font (core/export/font_metrics.py)."""
+    sys.path.insert(0, os.path.dirname(os.path.dirname(HERE)))
+    from core.export import font_metrics, fonts
+    for name in fonts.FILES:
+        font_metrics.write_metrics(fonts.font_file(name))
+        print(f"wrote {font_metrics.metrics_file(fonts.font_file(name)).name}")
 
 
 if __name__ == "__main__":
