@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from . import reader
+from . import import_notes, reader
 from .model import Form
 from .profiles import Profile
 from .scoring import (EQUAL, NOT_APPLICABLE, POSITIVE, QUALITATIVE, ZERO, Scores, fmt2,
@@ -26,6 +26,7 @@ def run(form: Form, template: dict, prof: Profile, s: Scores) -> None:
         _weights(prof, s)
         _explanations(form, prof, s)
     _printed(form, prof, s)
+    import_notes.run(form, s)
 
 
 def _header(form: Form, template: dict, s: Scores) -> None:

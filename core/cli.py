@@ -115,6 +115,8 @@ def cmd_import(args) -> int:
     from .model import dump
     form = import_workbook(args.file)
     dump(form, args.output)
+    for note in form.data.get("import_notes") or []:          # cells that could not be read
+        sys.stderr.write(f"提示：{note['where']}：{note['message']}\n")
     return 0
 
 

@@ -278,6 +278,12 @@ class _Builder:
                         cell.text = prefix + cell.text
                 elif kind == "source" and block.get("source_prefix"):
                     cell.text = "\u3000" * 3 + cell.text if cell.text else cell.text
+                elif kind == "use" and block.get("use_prefix"):      # 按支出性质分：基本支出
+                    prefix = block["use_prefix"]
+                    if i == 0 and not cell.text.startswith(prefix):
+                        cell.text = prefix + cell.text
+                    elif i > 0 and cell.text:
+                        cell.text = "\u3000" * 3 + cell.text
                 return
             if kind == "use" and key not in ("executed", "label"):
                 self.add(r, c, span=span, text="", role=BLANK)

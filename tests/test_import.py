@@ -97,15 +97,28 @@ def test_typed_text_survives_a_save_in_excel(tmp_path):
     assert import_workbook(x).data == form.data
 
 
-def test_structure_change_is_refused(exported, tmp_path):
+def test_rows_inserted_in_our_workbook_fall_back_to_the_layout(exported, tmp_path):
+    """A row inserted into an exported workbook (the hidden data sheet still there) is read by its
+    layout, with the clerk's edit, instead of being refused (issue 11)."""
     import openpyxl
 
-    _, x = exported
+    from tests.xlsx_edit import insert_row
+
+    form, x = exported
+    sheet = build_sheet(form)
     wb = openpyxl.load_workbook(x)
-    wb.worksheets[0].insert_rows(4, amount=2)
+    ws = wb.worksheets[0]
+    c = sheet.cell_for("goals.0.indicators.0.actual")
+    ws.cell(c.row + 1, c.col + 1).value = "5次"
+    insert_row(ws, 4)
+    insert_row(ws, 4)
     y = tmp_path / "moved.xlsx"
     wb.save(y)
-    refused(y, "结构", "重新导出")
+    back = import_workbook(y)
+    assert back.get("goals.0.indicators.0.actual") == "5次"
+    assert back.year == form.year and back.template_id == form.template_id
+    assert [i["name"] for _, _, i in back.indicators()] == [i["name"] for _, _, i in form.indicators()]
+    assert evaluate(back).total != evaluate(form).total
 
 
 def test_corrupted_embedded_form_is_refused(exported, tmp_path):
@@ -202,7 +215,7 @@ def test_import_handmade_workbook_with_a_different_score_keeps_it(tmp_path):
     assert f.goals[0]["indicators"][1]["score"] == "15"
 
 
-def test_exported_workbook_without_embedded_form_reads_as_central(exported, tmp_path):
+def test_exported_workbook_without_embedded_form_reads_by_layout(exported, tmp_path):
     import openpyxl
 
     from core.export.cells import chinese_date
@@ -354,3 +367,35 @@ def test_shown_text():
     assert shown_text(dt.datetime(2023, 3, 29)) == "2023-03-29"
     assert shown_text(Decimal("1210.990")) == "1210.99"
     assert shown_text(True) == "TRUE"
+
+
+def test_an_indicator_row_added_in_excel_is_read_with_its_score(exported, tmp_path):
+    """The clerk inserts a row inside the indicator table of an exported workbook and types a new
+    indicator with a score of their own: the layout reads it, and keeps that score."""
+    import openpyxl
+
+    from tests.xlsx_edit import insert_row
+
+    form, x = exported
+    sheet = build_sheet(form)
+    first = sheet.cell_for("goals.0.indicators.0.name")
+    wb = openpyxl.load_workbook(x)
+    ws = wb.worksheets[0]
+    r = first.row + 2                                     # a 1-based row inside the first 一级 block
+    insert_row(ws, r)
+    values = {"name": "新增指标", "target": "≥5次", "actual": "5次", "weight": "5", "score": "3"}
+    for key, value in values.items():
+        c = sheet.cell_for(f"goals.0.indicators.0.{key}")
+        ws.cell(r, c.col + 1).value = value
+        ws.cell(r, c.col + 1).data_type = "s"
+    y = tmp_path / "added.xlsx"
+    wb.save(y)
+    back = import_workbook(y)
+    inds = back.goals[0]["indicators"]
+    assert len(inds) == len(form.goals[0]["indicators"]) + 1
+    new = inds[1]
+    assert (new["name"], new["target"], new["actual"], new["weight"], new["score"]) == ("新增指标", "≥5次", "5次", "5", "3")
+    assert new["level1"] == inds[0]["level1"]
+    got = [i.score for i in evaluate(back).indicators]
+    assert got[:1] + got[2:] == [i.score for i in evaluate(form).indicators]
+    assert str(got[1]) == "3"
