@@ -33,3 +33,11 @@ def _private_settings_file(tmp_path_factory, monkeypatch):
     folder = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
     monkeypatch.setenv("APPDATA", str(folder))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Cells copied by a test are a Python object on the clipboard; hand it to Qt before Python
+    shuts down, as the program does on exit (or the process crashes after the last test)."""
+    if "PySide6.QtWidgets" in sys.modules:
+        from ui.clipboard import release_before_exit
+        release_before_exit()

@@ -209,6 +209,8 @@ def run_app(argv: list[str]) -> int:
     try:
         return app.exec()
     finally:
+        from .clipboard import release_before_exit
+        release_before_exit()
         store.close()
         if lock is not None:
             lock.release()

@@ -70,6 +70,24 @@ def mime_for(rows: list[list[str]]):
     return data
 
 
+def release_before_exit() -> None:
+    """Hand the clipboard to Qt before the program ends.
+
+    Qt destroys the clipboard after Python has shut down; data made by :func:`mime_for` is a Python
+    object and would crash the process at that moment.  If the clipboard still holds our cells, it
+    is set again from their text, which Qt copies itself (the HTML flavour is dropped), so what
+    the clerk copied can still be pasted after the window is closed.
+    """
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
+    if app is None:
+        return
+    board = app.clipboard()
+    data = board.mimeData()
+    if data is not None and GENERATOR in (data.html() or ""):
+        board.setText(data.text())
+
+
 # ---------------------------------------------------------------- reading
 
 class _TableReader(HTMLParser):
