@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import WriteError, atomic_write_with, explain
+from .atomic import WriteError, atomic_write_with, explain, fsync_dir, retrying
 from .export.names import export_names, safe_filename
 from .model import Form, validate
 from .report import build_report, build_unit_report
@@ -251,9 +251,9 @@ def write_package(pkg: Package, out_dir, *, as_zip: bool = False, progress=None,
                         zf.write(inner / name, f"{pkg.name}/{name}")
             atomic_write_with(target, write_zip)
         else:
-            _sync_dir(inner)
+            fsync_dir(inner)
             _replace_folder(inner, target, work)
-            _sync_dir(out_dir)
+            fsync_dir(out_dir)
     except OSError as e:
         if isinstance(e, WriteError):
             raise
@@ -278,22 +278,6 @@ def _clean_stale_work(out_dir: Path) -> None:
             pass
 
 
-def _sync_dir(folder: Path) -> None:
-    """Flush a folder's entries to disk (POSIX; Windows has no such call and needs none)."""
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _replace_folder(new: Path, target: Path, work: Path) -> None:
     """Move the finished folder into place; an earlier package of the same name is moved aside
     first and removed only once the new one is there."""
@@ -302,10 +286,10 @@ def _replace_folder(new: Path, target: Path, work: Path) -> None:
         if not target.is_dir():
             raise WriteError(f"无法写入“{target.name}”：已有同名的文件。")
         old = work / "old"
-        os.replace(target, old)
+        retrying(os.replace, target, old)      # a file in it briefly held by a scanner or sync
     try:
-        os.replace(new, target)
+        retrying(os.replace, new, target)
     except OSError:
         if old is not None:
-            os.replace(old, target)
+            retrying(os.replace, old, target)
         raise
