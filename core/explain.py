@@ -8,7 +8,7 @@ which numbers: "反向指标：10 × (2 − 36 ÷ 30) = 8.00".  The editor shows
 """
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 from . import reader
 from .model import Form
@@ -133,7 +133,7 @@ def execution_line(form: Form, s: Scores) -> str:
     if rate <= 1:
         return f"执行率 {shown}，{w} × {shown} = {score}（{formula}）"
     if prof.exec_rule == "hunan":
-        r4 = rate.quantize(Decimal("0.0001"))
+        r4 = rate.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP, context=Context(prec=80))
         if rate >= 2:
             return f"执行率 {shown} 超过 100%，湖南方案：{w} × (2 − {r4}) 小于 0，得 {score}（{formula}）"
         return f"执行率 {shown} 超过 100%，湖南方案：{w} × (2 − {r4}) = {score}（{formula}）"

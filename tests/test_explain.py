@@ -163,3 +163,12 @@ def test_explain_cell_for_a_tooltip():
     assert explain_cell(form, s, "goals.0.indicators.6.score") == lines["goals.0.indicators.6"]
     assert explain_cell(form, s, "total") == lines["total"]
     assert explain_cell(form, s, "header.单位名称") == ""
+
+
+def test_a_huge_rate_over_100_percent_is_explained_not_crashed():
+    # A budget of 0.0000000001 and an execution of 10^14 give a rate of 29 digits.
+    f = sample(SEED004)
+    f.set("funds.total.budget", "0.0000000001")
+    f.set("funds.total.executed", "100000000000000")
+    line = explain(f, evaluate(f))["execution"]
+    assert "湖南方案" in line and "得 0.00" in line
