@@ -319,6 +319,19 @@ def _created(info: BackupInfo) -> tuple[_dt.datetime, list | None]:
     return created, fp if isinstance(fp, list) else None
 
 
+
+def backup_error(store, exc: Exception, label: str, place) -> StoreError:
+    """The plain-Chinese error for a backup that could not be written to `place` (a 备份文件夹 or
+    a 备份位置, as `label` says)."""
+    if isinstance(exc, sqlite3.Error):
+        code = primary_code(exc)
+        if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            return store._translate(exc, "无法备份")
+        if code == SQLITE_FULL:
+            return StoreError(f"磁盘空间不足，备份未能完成。请清理磁盘空间后再试。\n{label}：{place}")
+        return StoreError(f"备份未能完成，无法写入{label}：{place}")
+    return StoreError(f"备份未能完成（{atomic.os_reason(exc)}）。请检查{label}是否可以写入：{place}")
+
 def daily_backup(store, backup_dir: str | os.PathLike | None = None, keep: int = 10,
                  source: sqlite3.Connection | None = None) -> DailyOutcome:
     """The daily backup of an open `store` (core.store.Store).
@@ -376,15 +389,8 @@ def daily_backup(store, backup_dir: str | os.PathLike | None = None, keep: int =
         else:
             with store._lock:
                 write_backup(store._require_open(), dest, record, verify=True)
-    except sqlite3.Error as exc:
-        code = primary_code(exc)
-        if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
-            raise store._translate(exc, "无法备份") from exc
-        if code == SQLITE_FULL:
-            raise StoreError(f"磁盘空间不足，备份未能完成。请清理磁盘空间后再试。\n备份文件夹：{folder}") from exc
-        raise StoreError(f"备份未能完成，无法写入备份文件夹：{folder}") from exc
-    except OSError as exc:
-        raise StoreError(f"备份未能完成（{atomic.os_reason(exc)}）。请检查备份文件夹是否可以写入：{folder}") from exc
+    except (sqlite3.Error, OSError) as exc:
+        raise backup_error(store, exc, "备份文件夹", folder) from exc
     with contextlib.suppress(StoreError):
         store.set_meta(SEQ_KEY, seq)
         store.set_meta(LAST_KEY, {"path": str(dest), "seq": seq, "created": record["created"]})

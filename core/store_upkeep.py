@@ -13,10 +13,10 @@ import os
 import pathlib
 import sqlite3
 
-from . import atomic, backups
+from . import backups
 from .paths import sqlite_uri
 from .store_open import CHECK_KEY, SESSION_KEY, SESSION_OPEN
-from .store_errors import SQLITE_CORRUPT, SQLITE_FULL, SQLITE_NOTADB, StoreError, primary_code
+from .store_errors import StoreError
 
 
 def _timeout() -> float:
@@ -39,15 +39,8 @@ class StoreUpkeep:
             conn = self._require_open()
             try:
                 backups.write_backup(conn, dest)
-            except sqlite3.Error as exc:
-                code = primary_code(exc)
-                if code in (SQLITE_CORRUPT, SQLITE_NOTADB):
-                    raise self._translate(exc, "无法备份") from exc
-                if code == SQLITE_FULL:
-                    raise StoreError(f"磁盘空间不足，备份未能完成。请清理磁盘空间后再试。\n备份位置：{dest}") from exc
-                raise StoreError(f"无法写入备份文件：{dest}") from exc
-            except OSError as exc:
-                raise StoreError(f"无法写入备份文件（{atomic.os_reason(exc)}）：{dest}") from exc
+            except (sqlite3.Error, OSError) as exc:
+                raise backups.backup_error(self, exc, "备份位置", dest) from exc
         return dest
 
     def backups(self, backup_dir: str | os.PathLike | None = None) -> list[pathlib.Path]:
