@@ -57,6 +57,7 @@ def show_cli_hint(message: str = CLI_HINT) -> None:
             pass
     try:
         from PySide6.QtWidgets import QApplication
+
         from ui import common
         if QApplication.instance() is None:
             QApplication(["ziping"])

@@ -37,8 +37,9 @@ import time
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.model import Form, dump, new_form  # noqa: E402
-from core.templates import get_template  # noqa: E402
+from core.form import Form, new_form  # noqa: E402
+from core.form import dump
+from core.form import get_template  # noqa: E402
 
 N_INDICATORS = 200
 RUNS = 7
@@ -100,7 +101,7 @@ def child_env(tmp: Path) -> dict:
 def window_child(form_path: str, out_dir: str) -> None:
     """Run in a new process: open the real main window, wait for its preload, export twice."""
     t0 = time.perf_counter()
-    from core.model import load
+    from core.form import load
     from core.store import Store
     from ui.app import make_app, prepare_store
     from ui.main_window import MainWindow

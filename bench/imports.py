@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from core.export.xlsx import EMBED_SHEET, build_workbook  # noqa: E402
-from core.imports import import_workbook  # noqa: E402
+from core.reading import import_workbook  # noqa: E402
 from tests.helpers import sample, sample_paths  # noqa: E402
 from tests.test_import_bounds import PROBE, slow_workbooks  # noqa: E402
 

@@ -23,9 +23,9 @@ import time  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.model import Form, new_form  # noqa: E402
+from core.form import Form, new_form  # noqa: E402
 from core.package import Entry, make_package, write_package  # noqa: E402
-from core.templates import get_template  # noqa: E402
+from core.form import get_template  # noqa: E402
 
 N_FORMS = 40
 N_INDICATORS = 30

@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core import reader  # noqa: E402
-from core.evaluate import evaluate  # noqa: E402
-from core.sheet import build_sheet  # noqa: E402
+from core.rules import reader  # noqa: E402
+from core.rules import evaluate  # noqa: E402
+from core.layout import build_sheet  # noqa: E402
 from tests.helpers import big_central_form  # noqa: E402
 
 

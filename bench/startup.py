@@ -83,8 +83,8 @@ sys.exit(code)
 
 
 def make_store(path: Path, n: int) -> float:
-    from core.model import load
-    from core.session import form_summary
+    from core.form import load
+    from core.editing import form_summary
     from core.store import Store
 
     samples = []

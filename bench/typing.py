@@ -31,9 +31,9 @@ import ui  # noqa: E402,F401
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
-from core.model import load  # noqa: E402
-from core.evaluate import evaluate  # noqa: E402
-from core.session import EditSession, form_summary  # noqa: E402
+from core.form import load  # noqa: E402
+from core.rules import evaluate  # noqa: E402
+from core.editing import EditSession, form_summary  # noqa: E402
 from core.store import Store  # noqa: E402
 from ui.app import make_app  # noqa: E402
 from ui.editor import EditorWidget  # noqa: E402

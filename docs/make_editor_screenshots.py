@@ -17,8 +17,8 @@ sys.path.insert(0, str(ROOT))
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from core.model import load  # noqa: E402
-from core.session import EditSession  # noqa: E402
+from core.form import load  # noqa: E402
+from core.editing import EditSession  # noqa: E402
 from ui.app import make_app  # noqa: E402
 from ui.editor import EditorWidget  # noqa: E402
 

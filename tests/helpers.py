@@ -5,9 +5,17 @@ import copy
 import json
 from pathlib import Path
 
-from core.model import Form, validate
+from core.form import Form
+from core.form import validate
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def examples(n: int) -> int:
+    """A property test's number of examples: ``n``, times ten under the ``explore`` profile
+    (conftest.py), whose default is ten times hypothesis' own."""
+    from hypothesis import settings
+    return n * max(1, settings.default.max_examples // 100)
 SAMPLES = ROOT / "resources" / "samples"
 
 

@@ -13,9 +13,9 @@ from decimal import Context
 from core.export.cells import DATE_KEYS, chinese_date
 from core.export.xlsx import EMBED_SHEET, build_workbook, cell_output, excel_text
 from core.export.xlsx_grid import _ILLEGAL
-from core.model import Form
-from core.reader import parse_amount
-from core.sheet import EDITABLE_ROLES, build_sheet, split_target
+from core.form import Form
+from core.rules import parse_amount
+from core.layout.sheet import EDITABLE_ROLES, build_sheet, split_target
 
 
 def shown(cell) -> object:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.model import Form, load, new_form
-from core.templates import get_template
+from core.form import Form, new_form
+from core.form import load
+from core.form import get_template
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED004 = ROOT / "resources" / "samples" / "seed004-wangcheng-2020-dept.json"

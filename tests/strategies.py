@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from core.model import Form
-from core.templates import all_templates
+from core.form import Form
+from core.form import all_templates
 
 OPS = ["", "≥", "≤", "=", ">", "<", "不低于", "不超过", "＞＝"]
 UNITS = ["", "%", "次", "万元", "天", "个", "起", "元"]

@@ -1,4 +1,4 @@
-"""Daily backups a clerk can trust whatever the clock says (core.backups).
+"""Daily backups a clerk can trust whatever the clock says (core.store.backups).
 
 Each defect found by the adversarial run is reproduced with the real `daily_backup` and
 `recover_from_backup`; only the wall clock is replaced:
@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-import core.atomic as atomic
-import core.backups as backups_mod
-from core.backups import (backup_info, backup_infos, daily_backup, describe_backup, is_good_backup,
-                          list_backups, newest_good_backup, recover_from_backup)
+import core.files.atomic as atomic
+import core.store.backups as backups_mod
+from core.store.backups import (backup_info, backup_infos, daily_backup, describe_backup, is_good_backup,
+                                list_backups, newest_good_backup, recover_from_backup)
 from core.store import Store, StoreError
 
 SUMMARY = {"year": 2024, "unit": "测试单位", "name": "项目", "template": "central-project",

@@ -10,7 +10,7 @@ import zipfile
 
 from docx import Document
 
-from core.model import dump
+from core.form import dump
 from tests.helpers import UNIT, sample_unit
 from tests.test_build import _env, _exe, dist, pytestmark  # noqa: F401 - the build fixture and its skip
 

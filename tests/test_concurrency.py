@@ -1,6 +1,6 @@
 """Two writers on one store, a writer that holds the store too long, and an export racing edits.
 
-* Two processes, each with its own core.store.Store on the same file, save in turn as fast as they
+* Two processes, each with its own core.store.database.Store on the same file, save in turn as fast as they
   can: every save either returns (and is then on disk, in the right order) or raises a Chinese
   StoreError — no committed write is lost, the file stays whole.
 * Another connection holding the write lock beyond the busy timeout: the save fails with the Chinese
@@ -9,7 +9,7 @@
   Store) while edits are being saved: every exported workbook is one saved version of the form,
   as a whole — its embedded _ziping JSON and its visible cells — and nothing raises.
 
-The app itself keeps to one writer per store (core/instance.py, ui/single_instance.py); that is
+The app itself keeps to one writer per store (core/store/instance.py, ui/single_instance.py); that is
 tested in tests/test_instance.py and tests/test_ui_main.py::test_a_second_window_on_the_same_store_is_refused.
 """
 from __future__ import annotations
@@ -24,11 +24,13 @@ import time
 
 import pytest
 
-import core.store as store_mod
+import core.store.database as store_mod
+import core.store.schema as schema_mod
 from core.export import export_form
-from core.imports import import_workbook
-from core.model import Form, load
-from core.session import EditSession, form_summary
+from core.reading import import_workbook
+from core.form import Form
+from core.form import load
+from core.editing import EditSession, form_summary
 from core.store import Store, StoreError
 from tests.helpers import ROOT, SAMPLES
 
@@ -102,7 +104,7 @@ def test_two_processes_saving_in_turn_lose_nothing(tmp_path):
 
 
 def test_a_writer_holding_the_store_too_long_gives_a_chinese_message(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_mod, "BUSY_TIMEOUT", 0.3)
+    monkeypatch.setattr(schema_mod, "BUSY_TIMEOUT", 0.3)
     db = tmp_path / "ziping.db"
     s = Store(db)
     try:
@@ -131,7 +133,7 @@ def test_a_writer_holding_the_store_too_long_gives_a_chinese_message(tmp_path, m
 def _embedded_json(path) -> dict:
     import openpyxl
 
-    from core.export.xlsx import EMBED_SHEET
+    from core.export import EMBED_SHEET
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
         rows = list(wb[EMBED_SHEET].iter_rows(values_only=True))

@@ -12,8 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
-import core.sheet as sh
-from core.session import form_summary
+import core.layout.sheet as sh
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import sample
 from ui.app import make_app

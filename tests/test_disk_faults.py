@@ -29,11 +29,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-import core.atomic as atomic
-from core.atomic import WriteError, clean_stale_temps
+import core.files.atomic as atomic
+from core.files.atomic import WriteError, clean_stale_temps
 from core.export import export_form
-from core.model import load
-from core.session import form_summary
+from core.form import load
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import SAMPLES
 from tests.test_ui_editor import messages, open_editor, select, stored, text  # noqa: F401  (fixtures too)
@@ -368,8 +368,8 @@ def test_a_file_held_for_good_is_said_after_about_a_second_naming_the_right_prog
 def test_backup_rotation_and_restore_wait_out_a_sharing_violation(tmp_path, monkeypatch):
     import datetime as dt
 
-    import core.backups as backups_mod
-    from core.backups import list_backups, recover_from_backup
+    import core.store.backups as backups_mod
+    from core.store import list_backups, recover_from_backup
     path = tmp_path / "ziping.db"
     days = iter(range(1, 40))
     monkeypatch.setattr(backups_mod, "_local_now", lambda: dt.datetime(2024, 3, next(days), 8, 0, 0))

@@ -5,11 +5,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import deadlines
-from core.evaluate import evaluate
-from core.explain import explain
-from core.reader import parse, parse_amount
-from tests.helpers import central_form, sample
+from core.rules import deadlines
+from core.rules import evaluate
+from core.rules import explain
+from core.rules.reader import parse, parse_amount
+from tests.helpers import central_form, examples, sample
 
 D = Decimal
 
@@ -242,9 +242,9 @@ def test_seed004_rows_of_weight_0_with_score_0_are_quiet():
 # ------------------------------------------------------------------ empty form
 
 def test_an_empty_form_has_no_total_and_no_grade():
-    from core.model import new_form
-    from core.sheet import build_sheet
-    from core.templates import get_template
+    from core.form import new_form
+    from core.layout import build_sheet
+    from core.form import get_template
     for tid in ("central-project", "hunan-dept"):
         f = new_form(get_template(tid), 2024)
         s = evaluate(f)
@@ -263,7 +263,7 @@ MONTHS = st.integers(1, 12)
 DATE_CHARS = "0123456789月日号前底末年内季度第一二三四九十上下半中旬≤<=-/.按时逾期完成"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.sampled_from(["{m}月前", "{m}月底前", "{m}月底完成", "≤{m}月底", "{m}月{d}日前", "{m}月底", "{m}月"]),
        MONTHS, st.integers(1, 28), st.one_of(MONTHS.map(lambda m: f"{m}月"),
                                              st.tuples(MONTHS, st.integers(1, 28)).map(lambda p: f"{p[0]}月{p[1]}日"),
@@ -281,7 +281,7 @@ def test_deadline_rows_are_on_time_late_or_a_finding(pattern, m, d, actual):
         assert ind.late or any(f.level == "error" for f in s.findings_at("goals.0.indicators.0.actual"))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.decimals(min_value=0, max_value=300, places=2, allow_nan=False), st.sampled_from(["≥95%", "≥80%", "=100%"]))
 def test_bare_numbers_against_percent_targets(b, target):
     s, ind = row(target, f"{b}")
@@ -292,7 +292,7 @@ def test_bare_numbers_against_percent_targets(b, target):
         assert ind.computed is None and "bare-percent" in codes(s, "goals.0.indicators.0.actual")
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.one_of(st.text(max_size=20), st.text(alphabet=DATE_CHARS, max_size=12)),
        st.one_of(st.text(max_size=20), st.text(alphabet=DATE_CHARS, max_size=12)), st.integers(1, 9999))
 def test_deadline_reader_never_raises(target, actual, year):

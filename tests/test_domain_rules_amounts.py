@@ -3,8 +3,8 @@ finding that says the value cannot be read — never also "请填写" for a cell
 explanation of the execution score names the same reason."""
 import pytest
 
-from core.evaluate import evaluate
-from core.explain import explain
+from core.rules import evaluate
+from core.rules import explain
 from tests.helpers import central_form
 
 

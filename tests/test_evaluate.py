@@ -2,22 +2,23 @@
 import ast
 from pathlib import Path
 
-from core.evaluate import evaluate
-from core.scoring import compute
+from core.rules import evaluate
+from core.rules import compute
 from tests.helpers import central_form, sample
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _imports(module: str) -> set[str]:
-    tree = ast.parse((ROOT / "core" / f"{module}.py").read_text(encoding="utf-8"))
+    """The last parts of the modules that core/rules/<module>.py imports (``core.rules.checks`` -> checks)."""
+    tree = ast.parse((ROOT / "core" / "rules" / f"{module}.py").read_text(encoding="utf-8"))
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            names.add(node.module or "")
-            names.update(a.name for a in node.names if not node.module)
+            names.add((node.module or "").rpartition(".")[2])
+            names.update(a.name for a in node.names if not node.module or node.module in ("core", "core.rules"))
         elif isinstance(node, ast.Import):
-            names.update(a.name for a in node.names)
+            names.update(a.name.rpartition(".")[2] for a in node.names)
     return names
 
 

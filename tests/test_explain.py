@@ -1,4 +1,4 @@
-"""Every score explained in one line of words and numbers (core.explain), and `score --explain`."""
+"""Every score explained in one line of words and numbers (core.rules.explain), and `score --explain`."""
 import json
 import os
 import subprocess
@@ -6,10 +6,10 @@ import sys
 
 import pytest
 
-from core.evaluate import evaluate
-from core.explain import explain, explain_lines, profile_rules
-from core.profiles import get_profile, profile_ids
-from tests.helpers import ROOT, SAMPLES, central_form, sample, sample_paths
+from core.rules import evaluate
+from core.rules import explain, explain_lines, profile_rules
+from core.form import get_profile, profile_ids
+from tests.helpers import ROOT, SAMPLES, central_form, examples, sample, sample_paths
 
 SEED004 = "seed004-wangcheng-2020-dept.json"
 
@@ -140,7 +140,7 @@ from hypothesis import given, settings  # noqa: E402
 from tests.strategies import form as gen_form  # noqa: E402
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(gen_form())
 def test_every_generated_form_gets_one_line_per_score(f):
     s = evaluate(f)
@@ -155,7 +155,7 @@ def test_every_generated_form_gets_one_line_per_score(f):
 
 
 def test_explain_cell_for_a_tooltip():
-    from core.explain import explain_cell
+    from core.rules import explain_cell
     form = sample(SEED004)
     s = evaluate(form)
     lines = explain(form, s)

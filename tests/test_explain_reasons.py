@@ -3,8 +3,8 @@ words (`完成`, `已完成`), the completion time cannot be read, or the target
 (`290$`). Its line of `score --explain` says why, before the tiers — one plain Chinese line."""
 import pytest
 
-from core.evaluate import evaluate
-from core.explain import explain
+from core.rules import evaluate
+from core.rules import explain
 from tests.helpers import central_form
 
 

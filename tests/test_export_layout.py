@@ -19,13 +19,15 @@ sys.path.insert(0, str(ROOT))
 from core.export import export_form  # noqa: E402
 from core.export import pdf_layout as L  # noqa: E402
 from core.export import xlsx as X  # noqa: E402
-from core.imports import import_workbook  # noqa: E402
-from core.linebreak import break_text, broken_badly  # noqa: E402
-from core.model import load, new_form  # noqa: E402
-from core.sheet import build_sheet  # noqa: E402
-from core.templates import get_template  # noqa: E402
-from core.widths import em  # noqa: E402
+from core.reading import import_workbook  # noqa: E402
+from core.layout.linebreak import break_text, broken_badly  # noqa: E402
+from core.form import new_form  # noqa: E402
+from core.form import load  # noqa: E402
+from core.layout import build_sheet  # noqa: E402
+from core.form import get_template  # noqa: E402
+from core.layout.widths import em  # noqa: E402
 from tests.layout_forms import STRESS, long_text  # noqa: E402
+from tests.helpers import examples  # noqa: E402
 
 SAMPLES = sorted((ROOT / "resources" / "samples").glob("*.json"))
 FORMS = dict(STRESS)
@@ -241,7 +243,7 @@ def test_common_names_and_values_on_one_line(done, name):
         assert set(FIXED_LABELS) <= present
     for cell, lines in _pdf_lines(e):
         if name == "ind150" and (cell.key or "").endswith(".name"):
-            continue         # 150 long reasons: the names give way (see core.widths, RELAX_PT)
+            continue         # 150 long reasons: the names give way (see core.layout.widths, RELAX_PT)
         key = cell.key or ""
         if key.endswith(".name") and len(cell.text) <= 10:
             assert len(lines) == 1, (name, cell.text, lines)
@@ -385,7 +387,7 @@ def test_libreoffice_prints_the_workbook_on_as_many_pages_as_the_pdf(done, tmp_p
 @pytest.mark.parametrize("name", ["central-project-example-2022", "seed004", "ind150"])
 @pytest.mark.parametrize("total_px, em_px", [(960, 14), (1240, 14), (1500, 16)])
 def test_screen_widths_keep_labels_whole_at_any_window_width(done, name, total_px, em_px):
-    from core.widths import screen_widths
+    from core.layout import screen_widths
     e = done(name)
     px = screen_widths(e.sheet, total_px, em_px)
     assert abs(sum(px) - total_px) <= len(px)
@@ -423,7 +425,7 @@ def _tables(draw):
     return kinds, heights, lines, shorts
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_tables(), st.floats(400, 760))
 def test_paginator_fills_pages_and_keeps_what_belongs_together(table, avail):
     kinds, heights, lines, shorts = table

@@ -7,11 +7,12 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog
 
-from core.session import form_summary
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import sample
 from ui import common
 from ui import export_actions as ea
+from ui import export_batch as eb
 from ui import export_question as eq
 from ui.app import make_app
 from ui.main_window import MainWindow
@@ -223,12 +224,12 @@ def test_batch_lists_errors_per_form_and_reports_them(window, store, out, qtbot)
     add(store, bad_form("甲项目"))
     add(store, bad_form("乙项目"))
     seen = answer_when_asked(qtbot, lambda dlg: dlg.back_button.click())
-    assert ea.run_batch(window, store, 2022, out.path) is None
+    assert eb.run_batch(window, store, 2022, out.path) is None
     assert list(out.path.iterdir()) == []
     assert len(seen[0]) == 2
 
     seen = answer_when_asked(qtbot, lambda dlg: dlg.export_button.click())
-    result = ea.run_batch(window, store, 2022, out.path)
+    result = eb.run_batch(window, store, 2022, out.path)
     assert len(result.exported) == 3
     assert sorted(n for _label, n in result.with_errors) == [1, 1]
     assert sorted(label.split()[-1] for label, _n in result.with_errors) == ["乙项目", "甲项目"]

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.export import export_form, font_metrics, fonts, missing_glyphs  # noqa: E402
-from core.resources import BODY_FONT, SUPPLEMENT_FONT, TITLE_FONT, font_path  # noqa: E402
+from core.files import BODY_FONT, SUPPLEMENT_FONT, TITLE_FONT, font_path  # noqa: E402
 from tests.helpers import central_form, sample  # noqa: E402
 
 POPPLER = all(shutil.which(t) for t in ("pdffonts", "pdftotext", "pdftohtml"))

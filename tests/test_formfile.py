@@ -5,9 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.model import FormError, dump, load, loads
-from core.templates import template_ids
-from tests.helpers import sample_paths
+from core.form import FormError
+from core.form import dump, load, loads
+from core.form import template_ids
+from tests.helpers import examples, sample_paths
 
 
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.name)
@@ -90,7 +91,7 @@ json_values = st.recursive(
     max_leaves=20)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(json_values)
 def test_loader_never_raises_anything_but_formerror_on_json(value):
     try:
@@ -99,7 +100,7 @@ def test_loader_never_raises_anything_but_formerror_on_json(value):
         pass
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.dictionaries(st.sampled_from(["header", "funds", "goals", "texts", "year", "profile", "x"]), json_values,
                        max_size=6))
 def test_loader_on_form_shaped_json(extra):
@@ -109,11 +110,11 @@ def test_loader_on_form_shaped_json(extra):
         form = loads(json.dumps(data))
     except FormError:
         return
-    from core.evaluate import evaluate
+    from core.rules import evaluate
     evaluate(form)        # whatever loads also scores without raising
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(max_size=200))
 def test_loader_never_raises_on_text(text):
     try:

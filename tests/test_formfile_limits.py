@@ -10,8 +10,9 @@ import tracemalloc
 
 import pytest
 
-from core.formfile import MAX_DEPTH, MAX_KEYS
-from core.model import FormError, load, loads
+from core.form.formfile import MAX_DEPTH, MAX_KEYS
+from core.form import FormError
+from core.form import load, loads
 from tests.helpers import ROOT, SAMPLES
 
 SEED004 = SAMPLES / "seed004-wangcheng-2020-dept.json"

@@ -6,9 +6,10 @@ import tracemalloc
 
 import pytest
 
-from core.model import FormError, load, loads
-from core.evaluate import evaluate
-from core.sheet import build_sheet
+from core.form import FormError
+from core.form import load, loads
+from core.rules import evaluate
+from core.layout import build_sheet
 from tests.helpers import SAMPLES, central_form
 
 SEED004 = SAMPLES / "seed004-wangcheng-2020-dept.json"

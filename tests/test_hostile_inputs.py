@@ -10,7 +10,7 @@
   memory (ru_maxrss growth), never a traceback.
 
 Already covered elsewhere (not repeated): tests/test_hostile_forms.py (the same odd numbers in
-core.scoring; truncated, wrong-typed, 100,000-row, 50 MB, deeply nested form files, with
+core.rules.scoring; truncated, wrong-typed, 100,000-row, 50 MB, deeply nested form files, with
 tracemalloc), tests/test_import.py (truncated, garbage, big, zip-bomb, billion-laughs, 6,000-row and
 far-away-row workbooks, each refused in < 5 s), tests/test_export.py (formula-like text, control
 characters, any text round trip), tests/test_store.py (lone surrogates, text byte for byte).
@@ -33,10 +33,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core.export import ExportError, export_form, missing_glyphs
-from core.imports import import_workbook
-from core.model import load
-from core.session import form_summary, to_tsv
-from core.sheet import SCORE
+from core.reading import import_workbook
+from core.form import load
+from core.editing import form_summary, to_tsv
+from core.layout import SCORE
 from core.store import Store
 from tests.helpers import ROOT, SAMPLES
 from tests.test_ui_editor import messages, open_editor, select, stored, text, type_chars  # noqa: F401
@@ -251,10 +251,10 @@ def peak_kb():
 
 
 kind, path = sys.argv[1], sys.argv[2]
-from core.model import FormError, load
-from core.imports import ImportError_, import_workbook
+from core.form import FormError, load
+from core.reading import ImportError_, import_workbook
 import openpyxl, openpyxl.reader.excel, defusedxml.ElementTree   # loaded before the baseline
-from core.evaluate import evaluate
+from core.rules import evaluate
 base = peak_kb()
 t0 = time.perf_counter()
 try:
@@ -358,7 +358,7 @@ def _hostile_files(folder: Path) -> dict[str, tuple[str, Path, str]]:
     blob = json.dumps(huge_form, ensure_ascii=False)
     chunks = [blob[i:i + 30_000] for i in range(0, len(blob), 30_000)]
     import hashlib
-    from core.export.xlsx import EMBED_MAGIC
+    from core.export import EMBED_MAGIC
     head = (f'<row r="1"><c r="A1" t="inlineStr"><is><t>{EMBED_MAGIC}</t></is></c>'
             f'<c r="C1" t="inlineStr"><is><t>{len(chunks)}</t></is></c>'
             f'<c r="D1" t="inlineStr"><is><t>{hashlib.sha256(blob.encode()).hexdigest()}</t></is></c></row>')
@@ -414,9 +414,9 @@ def test_wrong_typed_cells_in_our_workbook(tmp_path):
 
     import openpyxl
 
-    from core.imports import ImportError_
-    from core.evaluate import evaluate
-    from core.sheet import build_sheet
+    from core.reading import ImportError_
+    from core.rules import evaluate
+    from core.layout import build_sheet
     form = load(SEED004)
     x = tmp_path / "a.xlsx"
     export_form(form, xlsx=x)

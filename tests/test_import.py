@@ -1,4 +1,4 @@
-"""Reading workbooks back (core.imports): our own exports, other central-layout
+"""Reading workbooks back (core.reading.imports): our own exports, other central-layout
 workbooks, and files that must be refused quickly with a Chinese message."""
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from core.export import export_form  # noqa: E402
-from core.imports import ImportError_, import_workbook, shown_text  # noqa: E402
-from core.model import load  # noqa: E402
-from core.evaluate import evaluate  # noqa: E402
-from core.sheet import build_sheet  # noqa: E402
+from core.reading import ImportError_, import_workbook, shown_text  # noqa: E402
+from core.form import load  # noqa: E402
+from core.rules import evaluate  # noqa: E402
+from core.layout import build_sheet  # noqa: E402
 from test_export import make_form  # noqa: E402
 
 CENTRAL = ROOT / "resources/samples/central-project-example-2022.json"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from core import xlsx_read
+from core.reading import xlsx_read
 from tests.helpers import ROOT
 
 PROBE = r"""
@@ -32,8 +32,8 @@ def peak_kb():
     return 0
 
 
-from core.imports import ImportError_, import_workbook
-import core.layout_import, core.xlsx_read, core.scoring     # loaded before the baseline
+from core.reading import ImportError_, import_workbook
+import core.reading.layout_import, core.reading.xlsx_read, core.rules.scoring     # loaded before the baseline
 base = peak_kb()
 t0 = time.perf_counter()
 try:
@@ -167,7 +167,7 @@ def test_a_form_on_the_second_sheet_after_a_big_one_is_still_read(tmp_path):
     import io
 
     from core.export.xlsx import EMBED_SHEET, build_workbook
-    from core.imports import import_workbook
+    from core.reading import import_workbook
     from tests.helpers import sample
 
     form = sample("central-project-example-2022.json")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from core import xlsx_read
+from core.reading import xlsx_read
 from core.export.xlsx import EMBED_SHEET, build_workbook
-from core.imports import ImportError_, import_workbook
+from core.reading import ImportError_, import_workbook
 from tests.helpers import sample
 from tests.test_import_bounds import NS, _package
 

@@ -1,4 +1,4 @@
-"""One writer per store: the OS lock (core.instance) and the single-instance handshake
+"""One writer per store: the OS lock (core.store.instance) and the single-instance handshake
 (ui.single_instance)."""
 from __future__ import annotations
 
@@ -11,23 +11,23 @@ from pathlib import Path
 
 import pytest
 
-from core import instance
+from core.store import instance
 from core.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 HOLDER = textwrap.dedent("""
     import sys, time
-    from core import instance
-    lock = instance.acquire(sys.argv[1])
+    from core.store import acquire_lock
+    lock = acquire_lock(sys.argv[1])
     print("locked" if lock else "busy", flush=True)
     time.sleep(600)
 """)
 
 TRY = textwrap.dedent("""
     import sys
-    from core import instance
-    lock = instance.acquire(sys.argv[1])
+    from core.store import acquire_lock
+    lock = acquire_lock(sys.argv[1])
     print("got" if lock else "none", flush=True)
 """)
 
@@ -77,7 +77,7 @@ def holder(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
-# core.instance
+# core.store.instance
 
 def test_lock_held_by_another_process_then_freed_by_sigkill(holder):
     store, proc = holder

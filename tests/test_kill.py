@@ -18,7 +18,7 @@ Two kinds of kill, run side by side (two threads, each driving its own subproces
   After each kill: each final name is absent or a complete file — openpyxl reads the workbook and
   it imports back to the very form; the PDF starts with %PDF, ends with %%EOF and pdftotext reads
   it.  Temp files of killed writes are never under a final name, and the next export to that
-  folder removes them once they are a minute old (core.atomic.clean_stale_temps).
+  folder removes them once they are a minute old (core.files.atomic.clean_stale_temps).
 
 ``ZIPING_KILLS`` sets the number of kills (default 200: 100 of each kind).  The summary line is
 printed (``pytest -s`` shows it) and is also the message of the final assertion.
@@ -38,10 +38,10 @@ from pathlib import Path
 
 import pytest
 
-from core.backups import is_good_backup
-from core.imports import import_workbook
-from core.model import load
-from core.session import form_summary
+from core.store import is_good_backup
+from core.reading import import_workbook
+from core.form import load
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import ROOT, SAMPLES, big_central_form
 from tests.test_ui_crash import KEYS, _reader, get, value_for

@@ -1,4 +1,4 @@
-"""Reading workbooks by their layout (core.layout_import): the sheet backwards.
+"""Reading workbooks by their layout (core.reading.layout_import): the sheet backwards.
 
 For each of the five templates, a workbook exported by the app with its hidden data sheet deleted
 (a clerk copied the table into a new workbook) reads back as the same form, and so does the same
@@ -10,10 +10,10 @@ from decimal import Decimal
 
 import pytest
 
-from core.imports import import_workbook
-from core.model import new_form
-from core.evaluate import evaluate as score
-from core.templates import get_template
+from core.reading import import_workbook
+from core.form import new_form
+from core.rules import evaluate as score
+from core.form import get_template
 from tests.helpers import sample, sample_paths
 from tests.layout_check import differences, paper, workbook_without_data
 from tests.xlsx_edit import find, insert_col, insert_row, remerge_column
@@ -275,7 +275,7 @@ def test_printed_rate_and_total_that_the_numbers_do_not_give_are_kept_and_flagge
 
 
 def test_a_formula_without_its_result_is_a_finding_on_its_cell(tmp_path):
-    from core.layout_import import FORMULA_MESSAGE
+    from core.reading.layout_import import FORMULA_MESSAGE
 
     x = tmp_path / "clerk.xlsx"
     _clerk_workbook(x, formula=True)
@@ -291,8 +291,8 @@ def test_a_formula_without_its_result_in_our_own_workbook(tmp_path):
     import openpyxl
 
     from core.export import export_form
-    from core.layout_import import FORMULA_MESSAGE
-    from core.sheet import build_sheet
+    from core.reading.layout_import import FORMULA_MESSAGE
+    from core.layout import build_sheet
 
     form = sample("central-project-example-2022.json")
     x = tmp_path / "ours.xlsx"
@@ -316,7 +316,7 @@ def test_a_sichuan_table_with_operator_value_and_unit_in_three_cells(tmp_path):
 def test_a_workbook_in_no_template_is_refused_naming_the_closest(tmp_path):
     import openpyxl
 
-    from core.imports import ImportError_
+    from core.reading import ImportError_
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -349,8 +349,8 @@ def test_command_line_import_says_which_cells_could_not_be_read(tmp_path):
     import subprocess
     import sys
 
-    from core.layout_import import FORMULA_MESSAGE
-    from core.model import load
+    from core.reading.layout_import import FORMULA_MESSAGE
+    from core.form import load
     from tests.helpers import ROOT
 
     x = tmp_path / "clerk.xlsx"
@@ -387,8 +387,8 @@ def test_a_new_template_file_brings_its_reader(tmp_path, monkeypatch):
     a copy of central-project with other labels, another title and one more column."""
     import copy
 
-    from core import templates
-    from core.model import new_form
+    from core.form import templates
+    from core.form import new_form
 
     base = templates._load_all()
     t = copy.deepcopy(base["central-project"])

@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 
-import core.atomic as atomic
-import core.backups as backups_mod
-import core.store as store_mod
-from core import instance
-from core.atomic import WriteError, atomic_write_bytes
+import core.files.atomic as atomic
+import core.store.backups as backups_mod
+import core.store.database as store_mod
+import core.store.schema as schema_mod
+from core.store import instance
+from core.files import WriteError, atomic_write_bytes
 from core.store import Store, StoreError, recover_from_backup
 from tests.helpers import ROOT, SAMPLES
 
@@ -131,12 +132,12 @@ def _store_paths(tmp_path: Path):
         with Store(p) as s:
             other = sqlite3.connect(p)
             other.execute("BEGIN IMMEDIATE")
-            old, store_mod.BUSY_TIMEOUT = store_mod.BUSY_TIMEOUT, 0.1
+            old, schema_mod.BUSY_TIMEOUT = schema_mod.BUSY_TIMEOUT, 0.1
             try:
                 s.conn.execute("PRAGMA busy_timeout = 100")
                 s.create({}, SUMMARY)
             finally:
-                store_mod.BUSY_TIMEOUT = old
+                schema_mod.BUSY_TIMEOUT = old
                 other.rollback()
                 other.close()
 
@@ -299,7 +300,7 @@ def test_every_cli_refusal_is_plain_chinese(tmp_path):
 
 
 def test_an_unforeseen_failure_is_one_plain_line(monkeypatch, capsys):
-    from core import cli
+    from core.cli import commands as cli
 
     def boom(args):
         raise KeyError("templates")

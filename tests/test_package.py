@@ -1,4 +1,4 @@
-"""导出报送材料 (core/package.py) and `main.py package`."""
+"""导出报送材料 (core/package/) and `main.py package`."""
 from __future__ import annotations
 
 import subprocess
@@ -7,10 +7,10 @@ import zipfile
 
 import pytest
 
-from core.model import dump
-from core.package import Entry, make_package, package_name, problems, write_package
-from core.report_texts import form_key, save_text, unit_key
-from core.session import form_summary
+from core.form import dump
+from core.package.bundle import Entry, make_package, package_name, problems, write_package
+from core.package import form_key, save_text, unit_key
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import ROOT, UNIT, sample, sample_unit
 from tests.test_cli import ENV
@@ -65,8 +65,8 @@ def test_a_failed_package_leaves_the_old_one(tmp_path, monkeypatch):
 
     def broken(report, path):
         raise OSError(28, "No space left on device")
-    monkeypatch.setattr("core.export.report_pdf.write_report_pdf", broken)
-    from core.atomic import WriteError
+    monkeypatch.setattr("core.package.report_pdf.write_report_pdf", broken)
+    from core.files import WriteError
     with pytest.raises(WriteError):
         write_package(make_package([Entry(f) for f in sample_unit()]), tmp_path)
     assert (first / "我的备注.txt").read_text(encoding="utf-8") == "旧的"

@@ -7,7 +7,7 @@ from tests.helpers import sample_unit
 def test_cli_package_counts_a_form_file_named_twice_once(tmp_path):
     import zipfile
 
-    from core.model import dump
+    from core.form import dump
     from tests.test_package import NAME, run
     files = []
     for i, f in enumerate(sample_unit()):
@@ -21,7 +21,7 @@ def test_cli_package_counts_a_form_file_named_twice_once(tmp_path):
 
 
 def test_cli_package_into_a_file_says_it_is_a_file(tmp_path):
-    from core.model import dump
+    from core.form import dump
     from tests.test_package import run
     form = tmp_path / "f0.json"
     dump(sample_unit()[0], str(form))

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from core.report import build_unit_report
-from core.summary import summarize
+from core.package import build_unit_report
+from core.package import summarize
 from tests.helpers import ROOT, sample_unit
 from tests.test_export import POPPLER, pdf_text, run, squash
 
@@ -37,7 +37,7 @@ needs_poppler = pytest.mark.skipif(not POPPLER, reason="poppler-utils not instal
 
 @needs_poppler
 def test_summary_pdf_prints_rare_characters_and_its_title_in_the_title_face(tmp_path):
-    from core.export.summary_pdf import write_summary_pdf
+    from core.package.summary_pdf import write_summary_pdf
     s = summarize(rare_unit())
     assert RARE in s.rows[0].name
     pdf = tmp_path / "s.pdf"
@@ -49,7 +49,7 @@ def test_summary_pdf_prints_rare_characters_and_its_title_in_the_title_face(tmp_
 
 @needs_poppler
 def test_report_pdf_prints_rare_characters_in_text_tables_and_headings(tmp_path):
-    from core.export.report_pdf import write_report_pdf
+    from core.package.report_pdf import write_report_pdf
     report = build_unit_report(rare_unit())
     assert f"{RARE}未达{MARKS}标" in report.text()
     pdf = tmp_path / "r.pdf"
@@ -65,11 +65,11 @@ def test_package_pdfs_and_docx_do_not_import_the_network_stack(tmp_path):
     """xml.sax.saxutils pulls in urllib.request, http.client and email (about 125 ms)."""
     code = ("import sys\n"
             "from tests.helpers import sample_unit\n"
-            "from core.summary import summarize\n"
-            "from core.report import build_unit_report\n"
-            "from core.export.summary_pdf import write_summary_pdf\n"
-            "from core.export.report_pdf import write_report_pdf\n"
-            "from core.export.report_docx import write_report_docx\n"
+            "from core.package.summary import summarize\n"
+            "from core.package.report import build_unit_report\n"
+            "from core.package.summary_pdf import write_summary_pdf\n"
+            "from core.package.report_pdf import write_report_pdf\n"
+            "from core.package.report_docx import write_report_docx\n"
             f"write_summary_pdf(summarize(sample_unit()), {str(tmp_path / 's.pdf')!r})\n"
             f"write_report_pdf(build_unit_report(sample_unit()), {str(tmp_path / 'r.pdf')!r})\n"
             f"write_report_docx(build_unit_report(sample_unit()), {str(tmp_path / 'r.docx')!r})\n"
@@ -80,7 +80,7 @@ def test_package_pdfs_and_docx_do_not_import_the_network_stack(tmp_path):
 
 
 def test_summary_pdf_headings_fit_their_columns_whole():
-    from core.export.summary_pdf import BODY_SIZE, CELL_PAD, HEADINGS, column_widths
+    from core.package.summary_pdf import BODY_SIZE, CELL_PAD, HEADINGS, column_widths
     from core.export import fonts
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.units import mm
@@ -106,8 +106,8 @@ def test_summary_pdf_headings_fit_their_columns_whole():
 @needs_poppler
 def test_summary_and_report_pdfs_embed_every_font_they_name(tmp_path):
     """No font a reader has to substitute (reportlab's default Helvetica, unembedded)."""
-    from core.export.report_pdf import write_report_pdf
-    from core.export.summary_pdf import write_summary_pdf
+    from core.package.report_pdf import write_report_pdf
+    from core.package.summary_pdf import write_summary_pdf
     write_summary_pdf(summarize(sample_unit()), tmp_path / "s.pdf")
     write_report_pdf(build_unit_report(sample_unit()), tmp_path / "r.pdf")
     for pdf in (tmp_path / "s.pdf", tmp_path / "r.pdf"):
@@ -120,8 +120,8 @@ def test_summary_and_report_pdfs_embed_every_font_they_name(tmp_path):
 def test_summary_pdf_never_leaves_the_total_or_the_signatures_alone(tmp_path):
     """Whatever the number of projects, the last page holds at least one project's row, the 合计
     row and the signature line (the table's own care: issue of the printed tables)."""
-    from core.export.summary_pdf import write_summary_pdf
-    from core.summary import evaluate
+    from core.package.summary_pdf import write_summary_pdf
+    from core.package.summary import evaluate
     base = sample_unit()
     scores = [evaluate(f) for f in base]
     for n in range(6, 30):

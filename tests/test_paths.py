@@ -1,4 +1,4 @@
-"""Where the app keeps its files (core.paths) and the SQLite URIs built for them: drive letters,
+"""Where the app keeps its files (core.store.paths) and the SQLite URIs built for them: drive letters,
 UNC paths and Chinese folders (simulated with PureWindowsPath's rules; the UNC form is read by the
 real SQLite here, since a path starting with two slashes names the same file on this machine)."""
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import core.backups as backups_mod
-from core import paths
+import core.store.backups as backups_mod
+from core.store import paths
 from core.store import Store
 
 
@@ -96,7 +96,7 @@ def test_the_unc_form_is_one_sqlite_accepts(tmp_path):
 
 
 def test_stores_in_folders_with_chinese_and_uri_characters(tmp_path):
-    from core.backups import is_good_backup, recover_from_backup
+    from core.store import is_good_backup, recover_from_backup
     folder = tmp_path / ("张三的 表单 #1 %&" if sys.platform == "win32" else "张三的 表单 #1 ?%&")
     path = folder / "表单库.db"
     with Store(path) as s:

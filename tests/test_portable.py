@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core import paths
+from core.store import paths
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ CHILD = textwrap.dedent("""
     import json, sys
     sys.frozen = True
     sys.executable = sys.argv[1]
-    from core import paths
+    from core.store import paths
     from core.store import Store
     store = Store(paths.default_store_path())
     store.create({"format": "ziping-form", "version": 1, "template": "central-project"},
@@ -109,7 +109,7 @@ def test_without_marker_the_user_folders_are_used(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
     code = ("import sys, json; sys.frozen = True; sys.executable = sys.argv[1]\n"
-            "from core import paths\n"
+            "from core.store import paths\n"
             "print(json.dumps([paths.is_portable(), str(paths.data_dir()), str(paths.settings_path())]))")
     p = subprocess.run([sys.executable, "-c", code, str(app / "ziping.exe")], cwd=tmp_path,
                        env=_isolated_env(home), capture_output=True, text=True, timeout=60)
@@ -127,12 +127,13 @@ def test_without_marker_the_user_folders_are_used(tmp_path):
 def test_source_checkout_marker_beside_main_py(tmp_path):
     """Not frozen: portable.txt counts beside main.py (the folder above core/)."""
     src = tmp_path / "src"
-    (src / "core").mkdir(parents=True)
-    shutil.copy(ROOT / "core" / "paths.py", src / "core" / "paths.py")
+    (src / "core" / "store").mkdir(parents=True)
+    shutil.copy(ROOT / "core" / "store" / "paths.py", src / "core" / "store" / "paths.py")
     (src / "core" / "__init__.py").write_text("", encoding="utf-8")
+    (src / "core" / "store" / "__init__.py").write_text("", encoding="utf-8")
     (src / "main.py").write_text("", encoding="utf-8")
     (src / "portable.txt").write_text("", encoding="utf-8")
-    code = ("import json; from core import paths\n"
+    code = ("import json; from core.store import paths\n"
             "print(json.dumps([str(paths.app_dir()), str(paths.data_dir()), str(paths.settings_path())]))")
     env = _isolated_env(tmp_path / "home")
     env["PYTHONPATH"] = str(src)

@@ -5,13 +5,14 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 
-from core.model import loads
-from core.evaluate import evaluate
-from core.scoring import NOT_APPLICABLE, r2
-from core.sheet import build_sheet
+from core.form import loads
+from core.rules import evaluate
+from core.rules import NOT_APPLICABLE, r2
+from core.layout import build_sheet
 from tests.strategies import form
+from tests.helpers import examples  # noqa: E402
 
-PROPS = settings(max_examples=500, deadline=None)
+PROPS = settings(max_examples=examples(500), deadline=None)
 
 
 @PROPS

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.reader import GE, GT, EQ, LE, LT, comparable, parse, parse_amount, parse_parts, to_halfwidth
+from core.rules.reader import GE, GT, EQ, LE, LT, comparable, parse, parse_amount, parse_parts, to_halfwidth
+from tests.helpers import examples  # noqa: E402
 
 D = Decimal
 
@@ -104,7 +105,7 @@ def test_halfwidth():
     assert to_halfwidth("＞＝１０％") == ">=10%"
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.text(max_size=60))
 def test_reader_never_raises(text):
     p = parse(text)
@@ -114,7 +115,7 @@ def test_reader_never_raises(text):
     parse_amount(text)
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.sampled_from(["≥", "≤", "=", ">", "<", "", "不低于", "不超过"]),
        st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False),
        st.sampled_from(["", "%", "次", "万元", "天", "个"]))

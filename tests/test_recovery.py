@@ -3,7 +3,7 @@
 * Damaged (truncated, garbage, empty, tables missing, scribbled pages, another program's database):
   detected, said in Chinese, the damaged file left byte for byte as it was until the clerk chooses;
   从备份恢复 sets it aside untouched and puts the newest *good* daily backup in its place with the
-  SQLite backup API (core.store.recover_from_backup), at the core and through the dialog of
+  SQLite backup API (core.store.database.recover_from_backup), at the core and through the dialog of
   ui.app.open_store (QMessageBox answered by the test).
 * tests/data/store-schema-v*.db (made by tests/data/make_store_fixture.py, one per released
   schema) opens with the current code and its forms are all there; an older schema is copied aside
@@ -27,13 +27,13 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-import core.backups as backups_mod
-import core.store as store_mod
-from core.model import validate
-from core.evaluate import evaluate
+import core.store.backups as backups_mod
+import core.store.database as store_mod
+from core.form import validate
+from core.rules import evaluate
 from core.store import (MIGRATIONS, SCHEMA_VERSION, Recovered, Store, StoreDamaged, StoreError, is_good_backup,
                         list_backups, newest_good_backup, recover_from_backup)
-from core.templates import template_ids
+from core.form import template_ids
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 DATA = Path(__file__).resolve().parent / "data"

@@ -1,18 +1,20 @@
-"""The 自评报告 draft (core/report.py), its stored texts and its Word/PDF files."""
+"""The 自评报告 draft (core/package/report.py), its stored texts and its Word/PDF files."""
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from core.model import new_form
-from core.report import BLANK, build_report, build_unit_report
-from core.report_texts import form_key, history, load_texts, save_text, unit_key
-from core.scoring import NOT_APPLICABLE, fmt2, fmt_weight
-from core.summary import evaluate, fmt_amount, fmt_rate, summarize
-from core.templates import get_template
-from tests.helpers import UNIT, sample, sample_paths, sample_unit
+from core.form import new_form
+from core.package.report import BLANK, build_report, build_unit_report
+from core.package.report_texts import form_key, history, load_texts, save_text, unit_key
+from core.rules import NOT_APPLICABLE, fmt2, fmt_weight
+from core.package.summary import evaluate, fmt_amount, fmt_rate, summarize
+from core.form import get_template
+from tests.helpers import UNIT, examples, sample, sample_paths, sample_unit
 from tests.test_export import POPPLER, pdf_text, squash
 
 NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
@@ -183,7 +185,7 @@ def test_docx_typography_and_text(tmp_path):
     from docx.oxml.ns import qn
     from docx.shared import Pt
 
-    from core.export.report_docx import write_report_docx
+    from core.package.report_docx import write_report_docx
     form = sample_unit()[0]
     report = build_report(form, {"org": "成立了项目领导小组。"})
     path = tmp_path / "r.docx"
@@ -216,7 +218,7 @@ def test_docx_typography_and_text(tmp_path):
 
 @pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed")
 def test_report_pdf_says_the_same(tmp_path):
-    from core.export.report_pdf import write_report_pdf
+    from core.package.report_pdf import write_report_pdf
     report = build_unit_report(sample_unit())
     write_report_pdf(report, tmp_path / "r.pdf")
     text = squash(pdf_text(tmp_path / "r.pdf"))
@@ -227,8 +229,8 @@ def test_report_pdf_says_the_same(tmp_path):
 def test_pdf_line_breaking_keeps_punctuation_and_numbers():
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    from core.export.faces import faces
-    from core.export.report_pdf import NO_START, break_text
+    from core.export.fonts import register as faces
+    from core.package.report_pdf import NO_START, break_text
     body, _ = faces()
     text = "产出指标共 5 项，完成 4 项，得分 48.00 分（满分 50 分）。预算执行率 85.11%，差异原因：“单位用其它资金弥补”。" * 3
     for width in (16 * 12, 16 * 17, 16 * 20, 16 * 28):
@@ -239,6 +241,22 @@ def test_pdf_line_breaking_keeps_punctuation_and_numbers():
             assert stringWidth(line[:-1], body, 16) <= width           # at most one mark hangs
         joined = [line for _, line in lines]
         assert not any(a[-1].isdigit() and b[0].isdigit() for a, b in zip(joined, joined[1:]))
+
+
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=st.text(alphabet="预算执行率完成项目资金单位" + "，。：；！？）》％…“”（《" * 3 + "abc123 .,%-", min_size=1, max_size=80),
+       width=st.sampled_from([16 * 3, 16 * 7, 16 * 12, 16 * 28]))
+@example(text="1% ！", width=16 * 3)               # a closing mark after a space (found on a fresh clone)
+@example(text="完成 ！！ 完成", width=16 * 3)
+def test_report_lines_never_start_with_closing_punctuation(text, width):
+    from core.export.fonts import register
+    from core.package.report_pdf import NO_START, break_text
+    body, _ = register()
+    lines = [line for _, line in break_text(text, body, 16, width)]
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    for i, line in enumerate(lines):
+        if i and line:
+            assert line[0] not in NO_START and line[0] != " ", lines
 
 
 @pytest.mark.parametrize("seed", [4, 5])
@@ -265,18 +283,18 @@ def test_every_figure_of_generated_reports_is_the_forms(seed):
 
 
 def test_chinese_heading_numbers():
-    from core.report import cn_number
+    from core.package.report import cn_number
     assert [cn_number(n) for n in (1, 9, 10, 11, 20, 21, 40, 99)] == ["一", "九", "十", "十一", "二十", "二十一", "四十", "九十九"]
 
 
 def _literal_chars() -> set[str]:
-    """Every character of the string literals of core/report.py and core/summary.py: the fixed
+    """Every character of the string literals of core/package/report.py and summary.py: the fixed
     words the builder may add around the forms' own texts and figures."""
     import ast
     from pathlib import Path
     chars: set[str] = set()
     for name in ("report.py", "summary.py"):
-        tree = ast.parse((Path(__file__).resolve().parent.parent / "core" / name).read_text(encoding="utf-8"))
+        tree = ast.parse((Path(__file__).resolve().parent.parent / "core" / "package" / name).read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 chars |= set(node.value)

@@ -1,7 +1,7 @@
 """What the report's sentences point the reader to exists in that report."""
 from __future__ import annotations
 
-from core.report import build_report, build_unit_report
+from core.package import build_report, build_unit_report
 from tests.helpers import sample_unit
 
 
@@ -23,8 +23,8 @@ def test_table_headings_of_the_reports_fit_their_columns_line_by_line():
     """A heading of a report table is a fixed label: each of its lines fits its column in the PDF
     (the Word file has the same proportions), so no “（万/元）” split."""
     from core.export import fonts
-    from core.export.report_docx import BODY_PT, CHARS_PER_LINE, TABLE_PT
-    from core.report import build_report
+    from core.package.report_docx import BODY_PT, CHARS_PER_LINE, TABLE_PT
+    from core.package import build_report
     body, _ = fonts.register()
     width = CHARS_PER_LINE * BODY_PT
     forms = sample_unit()
@@ -46,7 +46,7 @@ def test_table_headings_of_the_reports_fit_their_columns_line_by_line():
 
 def test_total_row_of_the_unit_table_keeps_each_grade_with_its_count():
     from core.export import fonts
-    from core.export.report_docx import BODY_PT, CHARS_PER_LINE, TABLE_PT
+    from core.package.report_docx import BODY_PT, CHARS_PER_LINE, TABLE_PT
     body, _ = fonts.register()
     table = next(b for b in build_unit_report(sample_unit()).section("summary").items() if b.kind == "table")
     total = table.rows[-1]
@@ -56,7 +56,7 @@ def test_total_row_of_the_unit_table_keeps_each_grade_with_its_count():
 
 
 def test_rows_not_scored_yet_are_not_said_to_be_done():
-    from core.summary import evaluate
+    from core.package.summary import evaluate
     from tests.helpers import central_form
     rows = [dict(level1="产出指标", level2="数量指标", target="≥10次", actual="12次", weight="50"),
             dict(level1="效益指标", level2="社会效益指标", name="群众出行便利程度", target="明显改善",

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from core.export.report_docx import TITLE_EM, _em, title_lines
-from core.report import Report, build_report, build_unit_report
+from core.package.report_docx import TITLE_EM, _em, title_lines
+from core.package import Report, build_report, build_unit_report
 from tests.helpers import UNIT, sample_unit
 from tests.test_export import POPPLER, pdf_text
 
@@ -37,8 +37,8 @@ def test_long_titles_break_into_fitting_lines_of_even_length(unit):
 def test_docx_and_pdf_print_the_title_on_those_lines(tmp_path):
     from docx import Document
 
-    from core.export.report_docx import write_report_docx
-    from core.export.report_pdf import write_report_pdf
+    from core.package.report_docx import write_report_docx
+    from core.package.report_pdf import write_report_pdf
     report = build_unit_report(sample_unit())
     write_report_docx(report, tmp_path / "r.docx")
     title = Document(str(tmp_path / "r.docx")).paragraphs[0]
@@ -55,7 +55,7 @@ HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四
 
 @pytest.mark.skipif(not POPPLER, reason="poppler-utils not installed")
 def test_no_heading_alone_at_the_foot_of_a_pdf_page(tmp_path):
-    from core.export.report_pdf import write_report_pdf
+    from core.package.report_pdf import write_report_pdf
     from tests.test_export import run
     forms = sample_unit()
     for i, report in enumerate([build_unit_report(forms)] + [build_report(f) for f in forms]):
@@ -71,7 +71,7 @@ def test_no_heading_alone_at_the_foot_of_a_pdf_page(tmp_path):
 def test_word_headings_keep_with_the_next_paragraph(tmp_path):
     from docx import Document
 
-    from core.export.report_docx import write_report_docx
+    from core.package.report_docx import write_report_docx
     write_report_docx(build_unit_report(sample_unit()), tmp_path / "r.docx")
     doc = Document(str(tmp_path / "r.docx"))
     for name in ("ZP Title", "ZP H1", "ZP H2"):

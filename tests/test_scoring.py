@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from core.profiles import get_profile, profile_ids
-from core.evaluate import evaluate
+from core.form import get_profile, profile_ids
+from core.rules import evaluate
 from tests.helpers import central_form, sample
 
 D = Decimal
@@ -244,7 +244,7 @@ def test_reverse_ratio_with_a_negative_target_does_not_divide_by_zero():
 
 
 def test_a_tier_written_as_a_float_is_read_as_its_number():
-    from core.model import loads
+    from core.form import loads
     import json
     form = central_form([dict(target="同比上升", actual="同比上升", weight="10", tier=1.0)])
     again = loads(json.dumps(form.data))

@@ -123,7 +123,7 @@ def test_dialog_opens_offscreen_shows_and_saves(qtbot, tmp_path):
     assert dlg.unit_name.text() == "原单位"
     assert dlg.default_template.currentData() == "sichuan-project"
     # The combo offers every template by its Chinese name.
-    from core.templates import all_templates
+    from core.form import all_templates
     names = [dlg.default_template.itemText(i) for i in range(dlg.default_template.count())]
     assert names == [t["name"] for t in all_templates()]
 

@@ -1,4 +1,4 @@
-"""Tests for core.store (the local SQLite store of forms); core.paths and SQLite URIs: tests/test_paths.py."""
+"""Tests for core.store.database (the local SQLite store of forms); core.store.paths and SQLite URIs: tests/test_paths.py."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from sqlite_utils import Database
 
-import core.backups as backups_mod
-import core.store as store_mod
+import core.store.backups as backups_mod
+import core.store.database as store_mod
+import core.store.schema as schema_mod
 from core.store import MIGRATIONS, READONLY_MESSAGE, SCHEMA_VERSION, Store, StoreDamaged, StoreError
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -83,7 +84,7 @@ def test_creates_folders_and_file_with_wal_full_sync_and_foreign_keys(tmp_path):
         assert s.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert s.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        assert s.conn.execute("PRAGMA application_id").fetchone()[0] == store_mod.APPLICATION_ID
+        assert s.conn.execute("PRAGMA application_id").fetchone()[0] == schema_mod.APPLICATION_ID
         assert s.count() == 0
 
 

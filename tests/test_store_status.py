@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-import core.backups as backups_mod
-from core.model import load
-from core.session import form_summary
+import core.store.backups as backups_mod
+from core.form import load
+from core.editing import form_summary
 from core.store import Store, StoreLost
 from tests.helpers import SAMPLES
 from ui import common, store_status

@@ -1,4 +1,4 @@
-"""The 汇总表 of a unit (core/summary.py) and its xlsx/PDF files."""
+"""The 汇总表 of a unit (core/package/summary.py) and its xlsx/PDF files."""
 from __future__ import annotations
 
 import random
@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
-from core.summary import GRADES, UNSCORED, evaluate, summarize
+from core.package.summary import GRADES, UNSCORED, evaluate, summarize
 from tests.helpers import UNIT, central_form, sample, sample_unit
 from tests.test_export import POPPLER, pdf_text, squash
 
@@ -120,8 +120,8 @@ def test_all_unscored_unit():
 def test_summary_xlsx_and_pdf(tmp_path):
     from openpyxl import load_workbook
 
-    from core.export.summary_pdf import write_summary_pdf
-    from core.export.summary_xlsx import write_summary_xlsx
+    from core.package.summary_pdf import write_summary_pdf
+    from core.package.summary_xlsx import write_summary_xlsx
 
     s = summarize(sample_unit())
     write_summary_xlsx(s, tmp_path / "s.xlsx")
@@ -153,7 +153,7 @@ def test_summary_xlsx_and_pdf(tmp_path):
 
 
 def test_form_state():
-    from core.summary import HAS_ERRORS, INCOMPLETE, READY, form_state
+    from core.package import HAS_ERRORS, INCOMPLETE, READY, form_state
     central, zongzhi, _ = sample_unit()
     assert form_state(evaluate(central)) == READY
     assert form_state(evaluate(zongzhi)) == HAS_ERRORS

@@ -1,9 +1,9 @@
 """项目类别 of the 汇总表: what the form or its table's title says, nothing guessed."""
 from __future__ import annotations
 
-from core.model import new_form
-from core.summary import summarize
-from core.templates import get_template
+from core.form import new_form
+from core.package import summarize
+from core.form import get_template
 from tests.helpers import sample
 
 
@@ -22,7 +22,7 @@ def test_category_from_the_form_the_table_title_or_blank():
 def test_summary_workbook_puts_the_money_unit_at_the_right(tmp_path):
     from openpyxl import load_workbook
 
-    from core.export.summary_xlsx import write_summary_xlsx
+    from core.package.summary_xlsx import write_summary_xlsx
     from tests.helpers import UNIT, sample_unit
     write_summary_xlsx(summarize(sample_unit()), tmp_path / "s.xlsx")
     ws = load_workbook(tmp_path / "s.xlsx").active

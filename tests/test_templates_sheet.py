@@ -3,10 +3,10 @@ import json
 
 import pytest
 
-from core.model import new_form
-from core.evaluate import evaluate
-from core.sheet import build_sheet, edit_cell, redo_changes, set_tier, undo_changes
-from core.templates import TemplateError, all_templates, check_template, get_template
+from core.form import new_form
+from core.rules import evaluate
+from core.layout import build_sheet, edit_cell, redo_changes, set_tier, undo_changes
+from core.form import TemplateError, all_templates, check_template, get_template
 from tests.helpers import big_central_form, sample, sample_paths
 
 IDS = ["central-project", "hunan-dept", "hubei-dept", "hunan-project-simple", "sichuan-project"]

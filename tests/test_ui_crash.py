@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from core.model import load
-from core.session import form_summary
+from core.form import load
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import ROOT, SAMPLES
 

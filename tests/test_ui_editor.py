@@ -10,8 +10,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 import ui  # noqa: F401
-from core.model import load
-from core.session import EditSession, form_summary
+from core.form import load
+from core.editing import EditSession, form_summary
 from core.store import Store
 from tests.helpers import SAMPLES
 from ui import common

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton, QToolBar
 
 import ui  # noqa: F401
 from core.export import export_names
-from core.model import load
-from core.session import form_summary
+from core.form import load
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import SAMPLES, central_form
 from ui import common
@@ -106,7 +106,7 @@ def add(store, form, year=None, **header):
 
 
 def load_data(data):
-    from core.model import validate
+    from core.form import validate
     return validate(data)
 
 
@@ -306,7 +306,7 @@ def progress_dialogs(monkeypatch):
 
 
 def test_batch_exports_every_form_of_the_year(window, store, rec, year_of_three, progress_dialogs):
-    result = ea.run_batch(window, store, 2023, rec.folder)
+    result = eb.run_batch(window, store, 2023, rec.folder)
     names = files(rec.folder)
     assert len(names) == 6 and len(result.written) == 6
     assert names == sorted([
@@ -337,7 +337,7 @@ def test_batch_cancel_stops_after_the_current_form(window, store, rec, year_of_t
         real(item, result)
         progress_dialogs[0].cancel()                  # the clerk presses 取消 during the first form
     monkeypatch.setattr(eb, "_export_planned", export_then_cancel)
-    result = ea.run_batch(window, store, 2023, rec.folder)
+    result = eb.run_batch(window, store, 2023, rec.folder)
     assert len(calls) == 1
     assert files(rec.folder) == sorted(["2023_测试单位_甲项目_绩效自评表.xlsx", "2023_测试单位_甲项目_绩效自评表.pdf"])
     assert result.canceled and len(result.exported) == 1 and result.percent == 33
@@ -351,7 +351,7 @@ def test_batch_lists_missing_glyphs_and_failures_in_one_message(window, store, r
     add(store, load(CENTRAL), 2023, 项目名称="戊项目", 实施单位="测试单位")
     blocked = rec.folder / "2023_测试单位_丁项目_绩效自评表.xlsx"
     blocked.mkdir()                               # a folder where the workbook should go
-    result = ea.run_batch(window, store, 2023, rec.folder)
+    result = eb.run_batch(window, store, 2023, rec.folder)
     assert len(rec.asked) == 1 and rec.asked[0][1] == "覆盖"      # only the name clash is asked about
     assert len(result.failures) == 1 and "丁项目" in result.failures[0][0]
     assert len(result.missing) == 1 and RARE in result.missing[0][1][0]
@@ -371,7 +371,7 @@ def test_batch_existing_files_cancel_writes_nothing(window, store, rec, year_of_
     old = rec.folder / "2023_测试单位_乙项目_绩效自评表.pdf"
     old.write_bytes(b"old")
     rec.answers = [False]
-    assert ea.run_batch(window, store, 2023, rec.folder) is None
+    assert eb.run_batch(window, store, 2023, rec.folder) is None
     assert files(rec.folder) == [old.name] and old.read_bytes() == b"old"
 
 
@@ -387,8 +387,8 @@ def test_batch_dialog_defaults_to_the_filter_year(window, store, rec, year_of_th
         seen.append(dlg.count_label.text())
         dlg.folder_edit.setText(str(rec.folder))
         return QDialog.DialogCode.Accepted
-    monkeypatch.setattr(ea.BatchExportDialog, "exec", fake_exec)
-    result = ea.batch_export(w)
+    monkeypatch.setattr(eb.BatchExportDialog, "exec", fake_exec)
+    result = eb.batch_export(w)
     assert seen[0][0] == 2022 and "共 1 张表" in seen[0][1]
     assert "共 3 张表" in seen[1]
     assert result is not None and len(result.written) == 6
@@ -396,7 +396,7 @@ def test_batch_dialog_defaults_to_the_filter_year(window, store, rec, year_of_th
 
 
 def test_batch_dialog_refuses_a_missing_folder(window, store, rec, year_of_three, tmp_path):
-    dlg = ea.BatchExportDialog(window, store, store.years(), None, str(tmp_path / "没有这个文件夹"))
+    dlg = eb.BatchExportDialog(window, store, store.years(), None, str(tmp_path / "没有这个文件夹"))
     assert dlg.year() == 2023                               # newest when the list shows 全部年度
     dlg.accept()
     assert dlg.result() != QDialog.DialogCode.Accepted and "找不到文件夹" in rec.errors[-1]

@@ -7,9 +7,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from core.model import new_form
-from core.session import EditSession
-from core.templates import get_template
+from core.form import new_form
+from core.editing import EditSession
+from core.form import get_template
 from tests.test_ui_editor import open_editor, select, stored, text, type_chars  # noqa: F401
 from ui.editor import EditorWidget
 
@@ -216,7 +216,7 @@ def test_a_finding_clicked_keeps_the_findings_tab(editor):
 
 
 def test_f1_help_lists_the_profile_rules():
-    from core.explain import profile_rules
+    from core.rules import profile_rules
     from ui.help import scoring_html
     html = scoring_html("hunan")
     for line in profile_rules("hunan")[1:]:

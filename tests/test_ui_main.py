@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 import ui  # noqa: F401
-from core.model import load
-from core.session import form_summary
+from core.form import load
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import SAMPLES, sample_paths
 from ui import common
@@ -111,7 +111,7 @@ def test_open_with_enter_and_the_editor_saves_back_to_the_list(window, qtbot):
 
 
 def test_new_form_from_each_template(window):
-    from core.templates import all_templates
+    from core.form import all_templates
     w = window
     for t in all_templates():
         ed = w.create_new(t["id"], 2024, {t.get("unit_field") or "x": "测试单位"})

@@ -1,4 +1,4 @@
-"""core.session, the plain-Python side of the editor: live refresh == full rebuild, TSV, undo."""
+"""core.editing.session, the plain-Python side of the editor: live refresh == full rebuild, TSV, undo."""
 from __future__ import annotations
 
 import random
@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.model import load
-from core.session import EditSession, describe_path, layout_of, parse_tsv, to_tsv
-from core.sheet import build_sheet
-from tests.helpers import sample_paths
+from core.form import load
+from core.editing import EditSession, describe_path, layout_of, parse_tsv, to_tsv
+from core.layout import build_sheet
+from tests.helpers import examples, sample_paths
 
 VALUES = ["", "0", "1784", "1930.54", "abc", "≥10次", "9次", "100%", "同比上升", "=1+1", "-5", "10", "5.5",
           "95%以上", "≤30天", "36天", "/", "1,210.99", "１２", "完成"]
@@ -44,7 +44,7 @@ def test_live_refresh_matches_a_full_rebuild(path):
 def test_quick_preview_scores_equal_a_full_scoring(path):
     """preview(checks=False) re-scores only what an edit can change; its scores are those of a
     full scoring, and refresh_checks() then gives the sheet a full rebuild would."""
-    from core.evaluate import evaluate
+    from core.rules import evaluate
     rng = random.Random("quick" + path.name)
     form = load(path)
     s = EditSession(form)
@@ -115,7 +115,7 @@ def test_parse_tsv_excel_quoting():
     assert parse_tsv('"unclosed\tx\n') == [['"unclosed', "x"]]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.lists(st.lists(st.text(alphabet=st.sampled_from(list('ab"\t\n\r 同=')), max_size=6),
                          min_size=1, max_size=4), min_size=1, max_size=4))
 def test_tsv_round_trip(rows):

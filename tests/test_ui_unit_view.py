@@ -6,8 +6,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from core.report_texts import form_key, history, load_texts, unit_key
-from core.session import form_summary
+from core.package.report_texts import form_key, history, load_texts, unit_key
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import UNIT, sample, sample_unit
 from ui import common, unit_view
@@ -85,7 +85,7 @@ def test_double_click_opens_the_form_and_an_edit_shows_in_the_view(window, qtbot
     form = window.store.get(fid)
     form["header"]["填报日期"] = "2023-03-29"
     form["funds"]["sources"][0]["executed"] = "20.64"
-    from core.model import validate
+    from core.form import validate
     window.store.save(fid, form, form_summary(validate(form)))
     window.tabs.setCurrentWidget(view)                 # coming back reloads
     assert view.row_state(1) == "可提交"

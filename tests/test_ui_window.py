@@ -17,11 +17,11 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
-from core import cli
+from core.cli import commands as cli
 from core.export import export_form, export_names
 from core.export.names import EXCEL_MAX_PATH, MAX_PATH, fit_stem, path_problem
-from core.model import load
-from core.session import form_summary
+from core.form import load
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import SAMPLES, sample, sample_paths
 from ui import common
@@ -79,7 +79,7 @@ def add(store, form, **header) -> int:
 
 
 def load_data(data):
-    from core.model import validate
+    from core.form import validate
     return validate(data)
 
 
@@ -417,7 +417,7 @@ def test_path_problem_and_fit_stem(tmp_path):
     assert len(os.path.join(os.path.abspath(tmp_path), short + ".xlsx")) <= EXCEL_MAX_PATH
     assert fit_stem(tmp_path, "2022_x_绩效自评表") == "2022_x_绩效自评表"
     assert fit_stem(tmp_path / ("深" * 210), stem) is None
-    # A PDF may be longer than a workbook, but its temp file (core.atomic, 14 more) must fit 259.
+    # A PDF may be longer than a workbook, but its temp file (core.files.atomic, 14 more) must fit 259.
     base = len(os.path.abspath(tmp_path)) + 1
     assert path_problem(str(tmp_path / ("p" * (245 - base - 4))) + ".pdf") == ""
     assert path_problem(str(tmp_path / ("p" * (246 - base - 4))) + ".pdf")

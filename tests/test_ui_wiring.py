@@ -12,8 +12,8 @@ from PySide6.QtGui import QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QDialog, QTabWidget
 
 import ui  # noqa: F401
-from core.model import load
-from core.session import form_summary
+from core.form import load
+from core.editing import form_summary
 from core.store import Store
 from tests.helpers import ROOT, SAMPLES
 from ui import help as help_mod, wiring

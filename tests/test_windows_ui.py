@@ -1,6 +1,6 @@
 """Windows hardening on the UI side, tested here: the windowed exe given a command (no stdout or
 stderr), faulthandler and lost streams going to the log, the one-time warning for a store in a
-synced folder or on a network path (core.locations)."""
+synced folder or on a network path (core.store.locations)."""
 from __future__ import annotations
 
 import faulthandler
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import main
-from core.locations import is_network_path, location_warning, sync_service
+from core.store.locations import is_network_path, location_warning, sync_service
 from tests.helpers import SAMPLES
 from ui import app as app_mod
 from ui import common

@@ -10,15 +10,17 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from core.export.xlsx import write_xlsx
-from core.imports import import_workbook
-from core.evaluate import evaluate
+from core.form import validate
+from core.reading import import_workbook
+from core.rules import evaluate
 from tests.layout_check import differences, drawn_only, fits_excel, holdable, workbook_without_data
 from tests.strategies import form
 from tests.test_layout_import import EDITS
+from tests.helpers import examples  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,7 @@ def scratch():
         yield Path(d) / "round-trip.xlsx"
 
 
-@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(f=form(max_rows=6))
 def test_xlsx_export_then_import_is_identity(scratch, f):
@@ -39,7 +41,7 @@ def test_xlsx_export_then_import_is_identity(scratch, f):
     assert json.dumps(evaluate(back).to_json(), ensure_ascii=False) == json.dumps(evaluate(f).to_json(), ensure_ascii=False)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(f=form(max_rows=4))
 def test_xlsx_without_its_data_sheet_reads_back_by_layout(scratch, f):
@@ -55,9 +57,27 @@ def test_xlsx_without_its_data_sheet_reads_back_by_layout(scratch, f):
     assert differences(f, back) == []
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+def _label_like_values() -> object:
+    """A 偏差原因 of “单位” (the core of the footer's 单位（盖章）：) in the last indicator row: the
+    first random draw of a fresh run found the layout reader ending the table there once all merges
+    were split, and dropping the row."""
+    rows = [dict(ROW) for _ in range(4)]
+    rows[3]["reason"] = "单位"
+    return validate({"format": "ziping-form", "version": 1, "template": "central-project", "year": None,
+                     "header": {k: "" for k in ("项目名称", "主管部门", "实施单位", "填报人", "联系电话", "填报日期")},
+                     "funds": {"total": {"label": "", "initial": "0", "budget": "0", "executed": "0", "transfer": "",
+                                         "reason": ""}, "sources": [], "uses": []},
+                     "goals": [{"title": "", "planned": "", "achieved": "", "indicators": rows}], "texts": {}})
+
+
+ROW = {"level1": "产出指标", "level2": "数量指标", "name": "", "target": "同比上升", "actual": "同比上升", "weight": "10",
+       "score": None, "tier": None, "reason": "", "measure": ""}
+
+
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(f=form(max_rows=4), edit=st.sampled_from(sorted(EDITS)))
+@example(f=_label_like_values(), edit="all-unmerged")
 def test_edited_workbooks_without_their_data_sheet_read_back_by_layout(scratch, f, edit):
     """The same, after what clerks do to a table (tests/test_layout_import.py EDITS): blank rows
     inserted, the table moved right, 一级指标 unmerged and filled or merged again, all merges split."""

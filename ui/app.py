@@ -11,9 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from core.paths import default_store_path
-from core.store import (Store, StoreDamaged, StoreError, newest_good_backup, recover_from_backup,
-                        set_aside)
+from core.store import (Store, StoreDamaged, StoreError, default_store_path, newest_good_backup,
+                        recover_from_backup, set_aside)
 
 from . import common
 from .samples import load_samples  # noqa: F401 - part of this module's API (tests, driver)
@@ -30,14 +29,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def _backup_time(backup: Path) -> str:
     """2024-03-05 09:30（第 12 份）, from the backup's own creation record."""
-    from core.backups import describe_backup
+    from core.store import describe_backup
     return describe_backup(backup)
 
 
 def open_store(path: Path, ask=True, readonly: bool = False) -> Store | None:
     """Open the store.  A damaged one is explained and left exactly where it is until the clerk
     chooses: 从备份恢复 (the damaged file is renamed aside, never deleted, and the newest good daily
-    backup is copied into place with the SQLite backup API, see core.store.recover_from_backup),
+    backup is copied into place with the SQLite backup API, see core.store.database.recover_from_backup),
     新建空表单库 when there is no backup, or 退出.  None when the clerk quits."""
     try:
         return Store(path, readonly=readonly)
@@ -97,11 +96,11 @@ def take_lock(path: Path):
     """One window per store: a second start on the same store says so and stops.
     Returns (lock or None, go on?)."""
     try:
-        from core import instance
+        from core.store import acquire_lock
     except ImportError:          # pragma: no cover - the lock module is optional
         return None, True
     try:
-        lock = instance.acquire(path)
+        lock = acquire_lock(path)
     except OSError as exc:
         log.warning("store lock not taken: %s", exc)
         return None, True
@@ -118,7 +117,7 @@ LOCATION_WARNED_KEY = "warnings/location_warned"
 def warn_about_location(parent, path: Path, settings=None) -> str:
     """Once per store path: a store in a synced folder (OneDrive, WPS云盘, 坚果云, 百度网盘) or on a
     network path is said to be at risk, with what to do.  Returns the warning shown ('' if none)."""
-    from core.locations import location_warning
+    from core.store import location_warning
     message = location_warning(str(path))
     if not message:
         return ""
@@ -142,6 +141,7 @@ def warn_about_location(parent, path: Path, settings=None) -> str:
 
 def make_app(argv0: str = "ziping"):
     from PySide6.QtWidgets import QApplication
+
     from . import wiring
     app = QApplication.instance()
     if app is None:
@@ -199,8 +199,8 @@ def run_app(argv: list[str]) -> int:
         readonly = True
     if not readonly:
         prepare_store(store)
-    from .main_window import MainWindow
     from . import store_status
+    from .main_window import MainWindow
     win = MainWindow(store)
     store_status.install(win, store)        # the day's check and backup after the first paint
     win.show()

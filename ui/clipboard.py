@@ -2,7 +2,7 @@
 
 Copying puts two flavours on the clipboard:
 
-* text — Excel's tab-separated text (:func:`core.session.to_tsv`), for plain editors;
+* text — Excel's tab-separated text (:func:`core.editing.session.to_tsv`), for plain editors;
 * HTML — a table whose cells are formatted as text (``mso-number-format:"\\@"`` for Excel and WPS,
   ``sdnum="…;@"`` for LibreOffice Calc), so ``=100%``, ``=cmd|' /C calc'!A0``, ``0012`` and long
   numbers paste as the text they are, never as a formula or a rounded number.  Plain numbers
@@ -18,7 +18,7 @@ import html
 import re
 from html.parser import HTMLParser
 
-from core.session import parse_tsv, to_tsv
+from core.editing import parse_tsv, to_tsv
 
 MAX_HTML_CHARS = 4_000_000      # a clipboard table bigger than this is read from its text flavour
 MAX_ROWS = 5_000

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QColor, QFontMetrics, QPen, QPolygon
-from PySide6.QtWidgets import (
-    QAbstractItemDelegate, QLineEdit, QPlainTextEdit, QStyle, QStyledItemDelegate, QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemDelegate, QLineEdit, QPlainTextEdit, QStyle, QStyledItemDelegate,
+                               QWidget)
 
 from . import common
 
@@ -202,7 +201,7 @@ class SheetDelegate(QStyledItemDelegate):
             self.closeEditor.emit(editor, QAbstractItemDelegate.EndEditHint.RevertModelCache)
 
     # -- painting: the paper table's lines, the findings' frames, the current cell.
-    # Everything is drawn here from the core.sheet.Cell, without QStyledItemDelegate.paint():
+    # Everything is drawn here from the core.layout.sheet.Cell, without QStyledItemDelegate.paint():
     # that would read the model back through C++ (see the note in ui/sheet_model.py).
     def paint(self, painter, option, index):
         m = self.ew.model

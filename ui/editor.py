@@ -2,7 +2,7 @@
 
 * :class:`ui.sheet_view.SheetView` — the table; navigation between the cells a clerk fills.
 * :class:`ui.delegates.SheetDelegate` — the in-cell editors (input methods live there); every
-  keystroke is applied live (:meth:`core.session.EditSession.preview`) so rates, scores, the total
+  keystroke is applied live (:meth:`core.editing.session.EditSession.preview`) so rates, scores, the total
   and the grade follow the typing; the edit is committed (and saved) on Enter / Tab / focus out.
 * :mod:`ui.clipboard` — copy and paste with Excel and WPS (HTML table and tab-separated text).
 * :class:`ui.findings_panel.FindingsPanel` — 检查结果 with one-click fixes, 计分说明.
@@ -14,15 +14,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QFontMetrics, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QHBoxLayout, QLabel, QSplitter, QToolBar,
-    QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLabel, QSplitter, QToolBar,
+                               QVBoxLayout, QWidget)
 
-from core.scoring import fmt2
-from core.session import EditSession, Step
+from core.editing import EditSession, Step
+from core.layout import screen_widths
+from core.rules import fmt2
 from core.store import READONLY_MESSAGE, StoreError
-from core.widths import screen_widths
 
 from . import clipboard, common
 from .delegates import LineEditor, SheetDelegate, TextEditor
@@ -206,7 +204,7 @@ class EditorWidget(PanelActions, RowActions, QWidget):
             v.setSpan(r, c, rs, cs)
 
     def apply_column_widths(self, scale: float = 1.0) -> None:
-        # The print widths, balanced again for the screen's font and width (core.widths).
+        # The print widths, balanced again for the screen's font and width (core.layout.widths).
         em = QFontMetrics(self.view.font()).horizontalAdvance("中")
         for i, w in enumerate(screen_widths(self.model.sheet, self.natural_width() * scale, em)):
             self.view.setColumnWidth(i, w)

@@ -1,14 +1,15 @@
 """导出: a form's Excel workbook and its PDF, written together into one folder.
 
-    act_export_both, act_export_batch = make_actions(window)      # 导出… (Ctrl+E), 批量导出…
     export_both(window)                    # the current form: pick a folder, write both files
     export_to_folder(parent, form, folder) # the same without the folder dialog
-    batch_export / run_batch               # 批量导出: ui/export_batch.py (importable from here)
+
+批量导出 is ui/export_batch.py (which uses the helpers here); both become the window's actions in
+ui/export_menu.py.
 
 File names are ``core.export.export_names`` (DOMAIN §6), shortened when the folder's path leaves
 too little room (core.export.names.fit_stem: Windows' 260 and Excel's 218 characters).  What is
 exported is a deep copy of the form taken when the clerk asks, so later edits (or the autosave)
-cannot mix into the files.  Each file is written atomically (core.atomic): a file held open by
+cannot mix into the files.  Each file is written atomically (core.files.atomic): a file held open by
 Excel/WPS, a full disk or a read-only folder leaves the old file as it was, and the reason comes
 back as one Chinese line.
 
@@ -28,21 +29,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QPushButton, QWidget
 
-from core.export import ExportError, WriteError, export_form, export_names, missing_glyphs
-from core.export.names import fit_stem, folder_too_long
-from core.model import Form
-from core.session import describe_path
+from core.editing import describe_path
+from core.export import (ExportError, WriteError, export_form, export_names, fit_stem, folder_too_long,
+                         missing_glyphs)
+from core.form import Form
 
 from . import common
 from .export_question import confirm_export, error_findings
 
 log = logging.getLogger("ziping")
 
-__all__ = ["make_actions", "export_both", "export_to_folder", "batch_export", "run_batch",
-           "BatchExportDialog", "BatchResult", "Outcome", "glyph_places"]
+__all__ = ["export_both", "export_to_folder", "Outcome", "glyph_places"]
 
 MAX_LISTED = 10             # lines of one kind in a message; the rest are counted
 
@@ -140,7 +140,7 @@ def write_both(form: Form, xlsx: Path, pdf: Path, *, allow_missing: bool, sheet=
     out = Outcome()
     if sheet is None:
         try:
-            from core.sheet import build_sheet
+            from core.layout import build_sheet
             sheet = build_sheet(form)
         except Exception:        # noqa: BLE001 - a form the layout did not foresee
             log.exception("export: the sheet could not be built")
@@ -243,7 +243,7 @@ def export_to_folder(parent: QWidget | None, form: Form, folder: str | Path) -> 
         return None
     xlsx, pdf = folder / f"{stem}.xlsx", folder / f"{stem}.pdf"
     try:
-        from core.sheet import build_sheet
+        from core.layout import build_sheet
         with _busy():
             sheet = build_sheet(form)
             missing = missing_glyphs(sheet)
@@ -280,26 +280,3 @@ def export_to_folder(parent: QWidget | None, form: Form, folder: str | Path) -> 
             text = "\n".join(f"{_kind(p)}：{why}" for p, why in out.failed)
         show_error(parent, f"未能导出，原有的文件没有改动。\n\n{text}")
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Actions
-
-def make_actions(window) -> tuple[QAction, QAction]:
-    """导出… (Ctrl+E) and 批量导出… for the main window's toolbar and 文件 menu."""
-    both = QAction("导出…", window)
-    both.setShortcut(QKeySequence("Ctrl+E"))
-    tip = "把当前的表同时导出为 Excel 和 PDF，保存到选定的文件夹（Ctrl+E）"
-    both.setToolTip(tip)
-    both.setStatusTip(tip)
-    both.triggered.connect(lambda: export_both(window))
-    batch = QAction("批量导出…", window)
-    tip = "把某一年度的全部表导出为 Excel 和 PDF，保存到选定的文件夹"
-    batch.setToolTip(tip)
-    batch.setStatusTip(tip)
-    batch.triggered.connect(lambda: batch_export(window))
-    return both, batch
-
-
-# 批量导出 lives in ui/export_batch.py; its names stay importable from here.
-from .export_batch import BatchExportDialog, BatchResult, batch_export, run_batch  # noqa: E402,F401

@@ -21,14 +21,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressDialog, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QProgressDialog, QPushButton, QVBoxLayout, QWidget)
 
-from core.export import export_names, missing_glyphs
-from core.export.names import fit_stem, folder_too_long
-from core.model import Form, FormError, validate
+from core.export import export_names, fit_stem, folder_too_long, missing_glyphs
+from core.form import Form, FormError, template_ids, validate
 from core.store import StoreError
-from core.templates import template_ids
 
 from . import common
 from . import export_actions as ea
@@ -261,7 +259,7 @@ def run_batch(parent: QWidget | None, store, year: int, folder: str | Path,
 def _export_planned(item: _Planned, result: BatchResult) -> None:
     """One form of the batch: never raises; the outcome goes into ``result``."""
     try:
-        from core.sheet import build_sheet
+        from core.layout import build_sheet
         sheet = build_sheet(item.form)
         missing = missing_glyphs(sheet)
     except Exception:            # noqa: BLE001 - a form the layout did not foresee

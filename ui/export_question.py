@@ -15,10 +15,10 @@ from typing import Callable, Iterable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QListView,
-                               QListWidget, QListWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QListView, QListWidget,
+                               QListWidgetItem, QVBoxLayout, QWidget)
 
-from core.session import describe_path
+from core.editing import describe_path
 
 log = logging.getLogger("ziping")
 
@@ -31,10 +31,7 @@ ERROR_TEXT = QColor("#b71c1c")
 
 def error_findings(form) -> list:
     """The error-level findings of a form (warnings do not stop an export)."""
-    try:
-        from core.evaluate import evaluate          # the agreed entry point, once it exists
-    except ImportError:
-        from core.scoring import score as evaluate
+    from core.rules import evaluate
     try:
         scores = evaluate(form)
     except Exception:                                # noqa: BLE001 - never block an export on this

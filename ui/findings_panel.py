@@ -11,11 +11,10 @@ import re
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (
-    QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTabWidget, QTextBrowser, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QPushButton, QTabWidget,
+                               QTextBrowser, QVBoxLayout, QWidget)
 
-from core.session import describe_path
+from core.editing import describe_path
 
 _IND_RE = re.compile(r"^goals\.(\d+)\.indicators\.(\d+)\.")
 FindingRole = Qt.ItemDataRole.UserRole + 10     # the Finding of a fix row
@@ -211,7 +210,7 @@ class PanelActions:
         lines = [(links.get(k, k + ".score"), self._explain_name(k), v) for k, v in ex.items()]
         rules = []
         if ex:
-            from core.explain import profile_rules
+            from core.rules import profile_rules
             rules = profile_rules(self.session.scores.profile)
         self.panel.show_all_explanations(lines, rules)
 

@@ -8,7 +8,7 @@
     export_one_dialog(window, kind)   # 导出 Excel… / 导出 PDF…: one file
     export_one(window, form, kind, path)
 
-A workbook is read by ``core.imports.import_workbook`` and a form file by ``core.model.load``,
+A workbook is read by ``core.reading.imports.import_workbook`` and a form file by ``core.form.load``,
 so the messages are those of the command line (``main.py import``); what a file is, is told by
 its first bytes, not its name (an .xlsx renamed .json is still read as a workbook).
 """
@@ -24,14 +24,11 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from core.export import ExportError, WriteError, export_form, export_names
-from core.export.names import safe_filename
-from core.imports import ImportError_, import_workbook
-from core.model import Form, FormError, dump, load
-from core.templates import template_ids
+from core.export import ExportError, WriteError, export_form, export_names, safe_filename
+from core.form import Form, FormError, dump, load, template_ids
+from core.reading import ImportError_, import_workbook
 
-from . import common
-from . import export_actions
+from . import common, export_actions
 
 log = logging.getLogger("ziping")
 
@@ -175,7 +172,7 @@ def save_as_dialog(window) -> bool:
 def save_form_file(window, form: Form, path: str) -> bool:
     if not path.lower().endswith(".json"):
         path += ".json"
-    from core.export.names import path_problem
+    from core.export import path_problem
     problem = path_problem(Path(path))
     if problem:
         common.show_error(window, f"无法保存表单文件。\n\n{problem}")
@@ -221,7 +218,7 @@ def export_one(window, form: Form, kind: str, path: str) -> bool:
     suffix = "." + kind
     if not path.lower().endswith(suffix):
         path += suffix
-    from core.export.names import path_problem
+    from core.export import path_problem
     problem = path_problem(Path(path))
     if problem:
         common.show_error(window, f"未能导出。\n\n{problem}", "导出失败")

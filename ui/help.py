@@ -4,9 +4,9 @@
     show_about(parent)                                       # modal
     window.addAction(help_action(window, lambda: current_profile_id(), store_path=store.path))
 
-How scores are computed is written out from core.profiles (weights, the execution-rate rule,
+How scores are computed is written out from core.form.profiles (weights, the execution-rate rule,
 the qualitative tiers, the grade bands and the options of the profile), so the text cannot drift
-from what the program computes. Where files go comes from core.paths and the settings.
+from what the program computes. Where files go comes from core.store.paths and the settings.
 """
 from __future__ import annotations
 
@@ -19,12 +19,13 @@ from typing import Callable
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel,
-                               QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QTabWidget, QTextBrowser,
+                               QVBoxLayout, QWidget)
 
-from core import paths
-from core.profiles import Profile, get_profile, profile_ids
-from core.resources import resource
+from core.files import resource
+from core.form import Profile, get_profile, profile_ids
+from core.store import (PORTABLE_MARKER, app_dir, default_backup_dir, default_store_path, is_portable,
+                        portable_data_dir, settings_path)
 
 __all__ = ["app_version", "help_html", "scoring_html", "files_html", "how_to_fill_html",
            "about_html", "licences", "show_help", "show_about", "help_action", "HelpDialog",
@@ -47,7 +48,7 @@ def app_version() -> str:
         pass
     try:
         import tomllib
-        with open(paths.app_dir() / "pyproject.toml", "rb") as fh:
+        with open(app_dir() / "pyproject.toml", "rb") as fh:
             return str(tomllib.load(fh)["project"]["version"])
     except Exception:
         return "未知"
@@ -221,7 +222,7 @@ def scoring_html(profile_id: str) -> str:
 def _rules_summary(p: Profile) -> str:
     """The profile's rules in one short list, the same sentences as the editor's 计分说明 tab."""
     try:
-        from core.explain import profile_rules
+        from core.rules import profile_rules
     except ImportError:         # an older core without explanations
         return ""
     items = "".join(f"<li>{_e(line)}</li>" for line in profile_rules(p)[1:])
@@ -268,9 +269,9 @@ def _link(path: Path, folder: bool = True) -> str:
 
 def files_html(store_path: str | os.PathLike | None = None, export_dir: str | None = None) -> str:
     """Where the program keeps its files, with links that open the folders."""
-    store = Path(os.fspath(store_path)) if store_path else paths.default_store_path()
-    backups = paths.default_backup_dir(store)
-    settings = paths.settings_path()
+    store = Path(os.fspath(store_path)) if store_path else default_store_path()
+    backups = default_backup_dir(store)
+    settings = settings_path()
     if export_dir is None:
         try:
             from .settings import Settings
@@ -278,13 +279,13 @@ def files_html(store_path: str | os.PathLike | None = None, export_dir: str | No
         except Exception:
             export_dir = ""
     mode = ""
-    if paths.is_portable():
-        mode = (f"<p><b>便携模式</b>：程序文件夹中有 {paths.PORTABLE_MARKER}，所以表单库、备份和设置都保存在"
-                f"程序旁边的 {_link(paths.portable_data_dir())} 文件夹中，不写入本机的用户文件夹。"
+    if is_portable():
+        mode = (f"<p><b>便携模式</b>：程序文件夹中有 {PORTABLE_MARKER}，所以表单库、备份和设置都保存在"
+                f"程序旁边的 {_link(portable_data_dir())} 文件夹中，不写入本机的用户文件夹。"
                 "把整个程序文件夹复制到 U 盘，就可以带到别的电脑上继续使用。</p>")
     else:
         mode = (f"<p>要把程序和表单一起放在 U 盘上使用（便携模式），在程序文件夹"
-                f"（{_e(paths.app_dir())}）中新建一个名为 {paths.PORTABLE_MARKER} 的空文件即可；"
+                f"（{_e(app_dir())}）中新建一个名为 {PORTABLE_MARKER} 的空文件即可；"
                 "之后数据保存在程序旁边的 data 文件夹中。原有的表单库不会自动搬过去，可以把它复制到 data 文件夹中。</p>")
     rows = [
         ("表单库（所有表单和修改记录）", _link(store, folder=False)),

@@ -1,11 +1,10 @@
 """修改记录: the dialog listing every saved change of one form."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QLabel, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout)
 
-from core.session import describe_path
+from core.editing import describe_path
 
 
 class HistoryDialog(QDialog):

@@ -3,9 +3,8 @@
 unit and the project (two years of one project are two forms), and each says what it did."""
 from __future__ import annotations
 
-from core.model import FormError, validate
+from core.form import FormError, template_ids, validate
 from core.store import StoreError
-from core.templates import template_ids
 
 from . import common
 from .list_model import template_names

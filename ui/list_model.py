@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
 
-from core.templates import all_templates
+from core.form import all_templates
 
 COLUMNS = ("年度", "单位", "表名/项目名称", "模板", "总分", "等级", "修改时间")
 _KEYS = ("year", "unit", "name", "template", "total", "grade", "modified")

@@ -12,22 +12,18 @@ import logging
 
 from PySide6.QtCore import QEvent, QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-    QMainWindow, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QMainWindow, QTableView, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
-from core.model import Form, FormError, new_form, validate
-from core.session import EditSession, form_summary
+from core.editing import EditSession, form_summary
+from core.form import Form, FormError, get_template, new_form, template_ids, validate
 from core.store import StoreError
-from core.templates import get_template, template_ids
 
-from . import common
+from . import common, export_menu, form_files, list_actions, unit_view, wiring
 from .editor import EditorWidget
 from .list_model import MODIFIED_COLUMN, FormListModel
 from .new_form import NewFormDialog, prefill
 from .samples import sample_ids
-from . import export_actions, form_files, list_actions, unit_view, wiring
 
 __all__ = ["MainWindow", "NewFormDialog"]
 
@@ -144,7 +140,7 @@ class MainWindow(QMainWindow):
         self.act_export_pdf = act("导出 PDF…", lambda: self.export_dialog("pdf"), None,
                                   "只把当前的表导出为 PDF，用于打印和报送")
         # 导出… (Ctrl+E: Excel and PDF together into a folder) and 批量导出…: ui/export_actions.py
-        self.act_export_both, self.act_export_batch = export_actions.make_actions(self)
+        self.act_export_both, self.act_export_batch = export_menu.make_actions(self)
         self.act_settings = wiring.settings_action(self)
         self.act_history = act("修改记录", self.show_history, None, "查看选中的表的修改记录")
         self.act_list = act("表单列表", lambda: self.tabs.setCurrentIndex(0), "Ctrl+L", "回到表单列表")

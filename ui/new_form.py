@@ -9,8 +9,8 @@ import datetime as _dt
 
 from PySide6.QtWidgets import QComboBox, QDialog, QFormLayout, QLabel, QLineEdit, QSpinBox, QVBoxLayout, QWidget
 
+from core.form import all_templates, get_template
 from core.store import StoreError
-from core.templates import all_templates, get_template
 
 from . import common, wiring
 from .samples import sample_ids

@@ -1,7 +1,7 @@
 """The 自评报告 editor: the sections of one report, each with its live part (figures, tables and
 sentences made from the forms, read-only) and the clerk's text (plain multi-line text).
 
-The clerk's text is saved to the store (core.report_texts, with history) a moment after typing
+The clerk's text is saved to the store (core.package.report_texts, with history) a moment after typing
 stops, when another section is chosen, and when the editor is left; the live part is made
 afresh from the forms each time the report is shown, so the figures follow the tables.
 """
@@ -13,8 +13,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QPlainTextEdit, QPushButton, QSplitter,
                                QTextBrowser, QVBoxLayout, QWidget)
 
-from core.report import Report
-from core.report_texts import load_texts, save_text
+from core.package import Report, load_texts, save_text
 from core.store import StoreError
 
 from . import common

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from core.model import FormError, load
-from core.resources import resource
-from core.session import form_summary
+from core.editing import form_summary
+from core.files import resource
+from core.form import FormError, load
 from core.store import StoreError
 
 log = logging.getLogger("ziping")

@@ -1,6 +1,6 @@
 """The user's settings: typed access over an INI file, and the 设置 dialog.
 
-    s = Settings()                   # core.paths.settings_path(): data\\ziping.ini in portable
+    s = Settings()                   # core.store.paths.settings_path(): data\\ziping.ini in portable
     s.unit_name = "长沙市望城区财政局"    # mode, else %APPDATA%\\ziping\\ziping.ini
     s.sync()                         # (QSettings also saves by itself, later)
     SettingsDialog(parent).exec()    # edits and saves them
@@ -18,11 +18,10 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
-from core.paths import is_portable, settings_path
+from core.store import is_portable, settings_path
 
 from . import common
 
@@ -154,7 +153,7 @@ class Settings:
 
 
 def _template_ids() -> list[str]:
-    from core.templates import template_ids
+    from core.form import template_ids
     return template_ids()
 
 
@@ -167,7 +166,7 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("设置")
         self.setMinimumWidth(520)
 
-        from core.templates import all_templates
+        from core.form import all_templates
 
         self.unit_name = QLineEdit()
         self.unit_name.setPlaceholderText("例如：长沙市望城区财政局")

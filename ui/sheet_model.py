@@ -1,4 +1,4 @@
-"""The Qt table model over a :class:`core.sheet.Sheet` (through an :class:`core.session.EditSession`).
+"""The Qt table model over a :class:`core.layout.sheet.Sheet` (through an :class:`core.editing.session.EditSession`).
 
 Rows and columns are the sheet's; a merged cell answers at its top-left position only (the view's
 spans, re-applied by the editor after every layout change, make it cover the rest).
@@ -14,13 +14,13 @@ import re
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from core import sheet as sh
-from core.scoring import QUALITATIVE
-from core.session import EditSession
+from core.editing import EditSession
+from core.layout import COMPUTED, HEADER, LABEL, SCORE, TITLE, Cell, Sheet
+from core.rules import QUALITATIVE
 
 from . import common
 
-CellRole = Qt.ItemDataRole.UserRole + 1      # the core.sheet.Cell at this position (top-left only)
+CellRole = Qt.ItemDataRole.UserRole + 1      # the core.layout.sheet.Cell at this position (top-left only)
 CoverRole = Qt.ItemDataRole.UserRole + 2     # the Cell covering this position (also inside a span)
 
 _IND_RE = re.compile(r"^goals\.(\d+)\.indicators\.(\d+)\.")
@@ -62,14 +62,14 @@ class SheetModel(QAbstractTableModel):
 
     # ------------------------------------------------------------ layout
     @property
-    def sheet(self) -> sh.Sheet:
+    def sheet(self) -> Sheet:
         """The sheet this model shows (the session's, as of the last reset or refresh)."""
         return self._sheet
 
     def _index_layout(self) -> None:
         s = self._sheet = self.session.sheet
-        self._top: dict[tuple[int, int], sh.Cell] = {}
-        self._cover: dict[tuple[int, int], sh.Cell] = {}
+        self._top: dict[tuple[int, int], Cell] = {}
+        self._cover: dict[tuple[int, int], Cell] = {}
         for c in s.cells:
             self._top[(c.row, c.col)] = c
             for r in range(c.row, c.row + c.rowspan):
@@ -95,22 +95,22 @@ class SheetModel(QAbstractTableModel):
             self.dataChanged.emit(idx, idx)
 
     # ------------------------------------------------------------ lookup
-    def cell_at(self, row: int, col: int) -> sh.Cell | None:
+    def cell_at(self, row: int, col: int) -> Cell | None:
         """The cell covering a position (a merged cell covers many)."""
         return self._cover.get((row, col))
 
-    def cell(self, index: QModelIndex) -> sh.Cell | None:
+    def cell(self, index: QModelIndex) -> Cell | None:
         if not index.isValid():
             return None
         return self._cover.get((index.row(), index.column()))
 
-    def top(self, index: QModelIndex) -> sh.Cell | None:
+    def top(self, index: QModelIndex) -> Cell | None:
         """The cell whose top-left corner is at this index (None inside a span)."""
         if not index.isValid():
             return None
         return self._top.get((index.row(), index.column()))
 
-    def index_of(self, cell: sh.Cell) -> QModelIndex:
+    def index_of(self, cell: Cell) -> QModelIndex:
         return self.index(cell.row, cell.col)
 
     def index_for_key(self, key: str) -> QModelIndex:
@@ -172,7 +172,7 @@ class SheetModel(QAbstractTableModel):
             tips = list(c.messages)
             if c.multiline and len(c.text) > 60:
                 tips.insert(0, c.text if len(c.text) <= 1500 else c.text[:1500] + "……")
-            if c.role == sh.SCORE and c.computed_text and c.value and c.computed_text != c.text:
+            if c.role == SCORE and c.computed_text and c.value and c.computed_text != c.text:
                 tips.append(f"按规则计算为 {c.computed_text}")
             if c.options:
                 tips.append("定性指标：右键（或按菜单键）选择评价档次")
@@ -189,7 +189,7 @@ class SheetModel(QAbstractTableModel):
         return None
 
     # ------------------------------------------------------------ navigation and explanations
-    def tab_stop(self, c: sh.Cell | None) -> bool:
+    def tab_stop(self, c: Cell | None) -> bool:
         """A cell Tab / Shift+Tab stops on: one a clerk fills.  Row labels, 一级/二级 and computed
         cells are skipped; a score only where the rules leave it to the clerk (定性 rows, a form
         that is not scored)."""
@@ -198,7 +198,7 @@ class SheetModel(QAbstractTableModel):
         key = c.key or ""
         if _NOT_TAB.search(key):
             return False
-        if c.role == sh.SCORE:
+        if c.role == SCORE:
             scores = self.session.scores
             if not scores.profile.scored:
                 return True
@@ -207,55 +207,55 @@ class SheetModel(QAbstractTableModel):
             return res is None or res.kind == QUALITATIVE
         return True
 
-    def explanation_key(self, c: sh.Cell | None) -> str | None:
-        """The key of :func:`core.explain.explain` for a score cell (execution, indicator, total)."""
+    def explanation_key(self, c: Cell | None) -> str | None:
+        """The key of :func:`core.rules.explain.explain` for a score cell (execution, indicator, total)."""
         if c is None or not c.key:
             return None
         if c.key in ("funds.total.score", "funds.total.rate"):
             return "execution"
         if c.key in ("total", "grade"):
             return "total"
-        if c.role == sh.SCORE:
+        if c.role == SCORE:
             m = _IND_RE.match(c.key)
             return f"goals.{m.group(1)}.indicators.{m.group(2)}" if m else None
         return None
 
-    def explanation(self, c: sh.Cell | None) -> str:
+    def explanation(self, c: Cell | None) -> str:
         k = self.explanation_key(c)
         return self.session.explanation(k) if k else ""
 
     # ------------------------------------------------------------ look of a cell
-    def background(self, c: sh.Cell) -> QBrush:
+    def background(self, c: Cell) -> QBrush:
         b = self._brushes
         if c.level == "error":
             return b["error"]
         if c.level == "warning":
             return b["warning"]
-        if c.role == sh.COMPUTED:
+        if c.role == COMPUTED:
             return b["computed"]
-        if c.role == sh.SCORE and c.text and not c.value:
+        if c.role == SCORE and c.text and not c.value:
             return b["computed"]          # a score the rules computed (typing one overrides it)
-        if c.role == sh.HEADER:
+        if c.role == HEADER:
             return b["header"]
-        if c.role == sh.LABEL and c.border:
+        if c.role == LABEL and c.border:
             return b["label"]
         return b["input"]
 
-    def font_of(self, c: sh.Cell) -> QFont | None:
-        if c.role == sh.TITLE:
+    def font_of(self, c: Cell) -> QFont | None:
+        if c.role == TITLE:
             return self._title
-        if c.bold or c.role == sh.HEADER:
+        if c.bold or c.role == HEADER:
             return self._bold
         return None
 
-    def text_color(self, c: sh.Cell) -> QBrush:
-        if c.role in (sh.LABEL, sh.HEADER):
+    def text_color(self, c: Cell) -> QBrush:
+        if c.role in (LABEL, HEADER):
             return self._brushes["label_text"].color()
         if c.level == "error":
             return self._brushes["error_text"].color()
         return self._brushes["text"].color()
 
-    def alignment(self, c: sh.Cell):
+    def alignment(self, c: Cell):
         if c.multiline and c.align == "left":
             return Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
         return _ALIGN.get(c.align, _ALIGN["center"])

@@ -10,7 +10,7 @@ Call once at start-up, after the QApplication exists and before the store is ope
     ...
     instance.set_activate_callback(window_raiser)   # optional; the default raises the main window
 
-How: the first start takes the store's OS lock (core.instance) and at once listens on a QLocalServer
+How: the first start takes the store's OS lock (core.store.instance) and at once listens on a QLocalServer
 in a thread of its own, so it answers even while its main thread is still starting (opening and
 checking the store, building the window). The server's name is a hash of the user, the Windows
 session (two Remote Desktop sessions of one user are two desktops) and the store file — its
@@ -38,7 +38,7 @@ from PySide6.QtCore import QByteArray, QEventLoop, QObject, Qt, QThread, QTimer,
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox, QWidget
 
-from core import instance as core_instance
+from core.store import LockError, StoreLock, acquire_lock, holder_info
 
 __all__ = ["SingleInstance", "ensure_single", "server_name", "raise_main_window",
            "ACTIVATE", "REPLY_OK"]
@@ -100,7 +100,7 @@ def server_name(store_path: str | os.PathLike, session: str | None = None) -> st
 def server_names(store_path: str | os.PathLike, session: str | None = None) -> list[str]:
     """Every name a store's window listens on: by the file's identity (when it exists, so a hard
     link finds it) and by its real path."""
-    from core.store_guard import file_identity
+    from core.store import file_identity
     names = []
     identity = file_identity(_normalized(store_path))
     if identity is not None:
@@ -275,7 +275,7 @@ class SingleInstance(QObject):
     messageReceived = Signal(str)
     activateRequested = Signal()
 
-    def __init__(self, store_path: str | os.PathLike, lock: core_instance.Lock | None,
+    def __init__(self, store_path: str | os.PathLike, lock: StoreLock | None,
                  readonly: bool, activate_callback: Callable[[], None] | None = None,
                  parent: QObject | None = None):
         super().__init__(parent)
@@ -414,8 +414,8 @@ def ensure_single(store_path: str | os.PathLike,
 
     # 2. Take the lock: this process becomes the writer.
     try:
-        lock = core_instance.acquire(path)
-    except core_instance.LockError as exc:
+        lock = acquire_lock(path)
+    except LockError as exc:
         if ask(_unlockable_message(path, exc)):
             return _started(SingleInstance(path, None, True, activate_callback))
         return None
@@ -429,7 +429,7 @@ def ensure_single(store_path: str | os.PathLike,
     while time.monotonic() < deadline:
         if send(connect_ms=300):
             return None
-        lock = core_instance.acquire(path)       # or it just quit
+        lock = acquire_lock(path)       # or it just quit
         if lock is not None:
             inst = SingleInstance(path, lock, False, activate_callback)
             inst.listen()
@@ -439,7 +439,7 @@ def ensure_single(store_path: str | os.PathLike,
         loop.exec()
 
     # 4. Held by a process that does not answer.
-    if ask(_locked_message(path, core_instance.holder_info(path))):
+    if ask(_locked_message(path, holder_info(path))):
         return _started(SingleInstance(path, None, True, activate_callback))
     return None
 

@@ -9,7 +9,7 @@ wrong with them, and a store file lost underneath the running app.
 * A failing backup shows in the status bar (a permanent red note) and once a day as a message
   with what to do; a clock earlier than the backups is said the same way.
 * When the store's file is replaced, truncated, removed or damaged underneath the app
-  (core.store_guard), the store accepts no more writes; the window says so once and offers
+  (core.store.guard), the store accepts no more writes; the window says so once and offers
   “另存为新的表单库…”, which saves what the store can still read plus every open form as it is in
   memory to a new file.
 * `backup_rows(store)` gives 设置 its rows: the backup folder and the last good backup.
@@ -24,9 +24,8 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
 
-from core import backups
-from core.paths import default_backup_dir
-from core.store import StoreError, StoreLost
+from core.store import (BACKUP_LAST_KEY, StoreError, StoreLost, backup_infos, daily_backup, default_backup_dir,
+                        describe_backup, local_now)
 
 from . import common
 
@@ -39,22 +38,22 @@ JOIN_SECONDS = 15.0                  # at quit, wait this long for a backup unde
 
 
 def _today() -> str:
-    return backups._local_now().date().isoformat()
+    return local_now().date().isoformat()
 
 
 def last_good_backup_text(store) -> str:
     """"2024-03-05 09:30（第 12 份）：D:\\…\\ziping-000012-….db", or "还没有"."""
     try:
-        last = store.get_meta(backups.LAST_KEY)
+        last = store.get_meta(BACKUP_LAST_KEY)
     except StoreError:
         last = None
     path = Path(last["path"]) if isinstance(last, dict) and last.get("path") else None
     if path is None or not path.is_file():
-        infos = backups.backup_infos(store.path)
+        infos = backup_infos(store.path)
         path = infos[0].path if infos else None
     if path is None:
         return "还没有"
-    return f"{backups.describe_backup(path)}：{path}"
+    return f"{describe_backup(path)}：{path}"
 
 
 def backup_rows(store) -> list[tuple[str, QWidget]]:
@@ -125,7 +124,7 @@ class StoreStatus(QObject):
             reader = self.store.reader()
             result["check"] = self.store.daily_check(reader)
             if result["check"] is not False:
-                result["outcome"] = backups.daily_backup(self.store, source=reader)
+                result["outcome"] = daily_backup(self.store, source=reader)
         except StoreError as exc:
             result["error"] = str(exc)
         except Exception:           # noqa: BLE001 - told as one Chinese line, details in the log
@@ -167,7 +166,7 @@ class StoreStatus(QObject):
         if outcome is None:
             return
         if outcome.clock_behind is not None:
-            now = backups._local_now().strftime("%Y-%m-%d %H:%M")
+            now = local_now().strftime("%Y-%m-%d %H:%M")
             latest = outcome.clock_behind.strftime("%Y-%m-%d %H:%M")
             self._show_note("电脑时钟可能不准")
             self._tell_once(
@@ -175,7 +174,7 @@ class StoreStatus(QObject):
                 "（例如主板电池没电）。\n请在 Windows 的“设置 → 时间和语言 → 日期和时间”中改正。\n"
                 "备份按先后顺序编号保存，不受时钟影响，最新的备份不会被删除。", "电脑时钟可能不准")
         elif outcome.made is not None:
-            bar.showMessage(f"已自动备份：{backups.describe_backup(outcome.made)}", 8000)
+            bar.showMessage(f"已自动备份：{describe_backup(outcome.made)}", 8000)
 
     def _tell_once(self, message: str, title: str) -> None:
         """A message box at most once a day for backup problems (the status bar says it always)."""
@@ -217,7 +216,7 @@ class StoreStatus(QObject):
 
     def open_forms(self) -> dict[int, tuple[dict, dict]]:
         """Every open editor's form as it is in memory: {form id: (form, summary)}."""
-        from core.session import form_summary
+        from core.editing import form_summary
         forms = {}
         for form_id, ed in list(getattr(self.window, "editors", {}).items()):
             try:

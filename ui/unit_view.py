@@ -2,9 +2,9 @@
 
 Choose 年度 and 单位 (from the forms in the store) → all their forms in one table (rate, score,
 grade, errors, warnings, state 未完成 / 有错误 / 可提交; double-click opens the form), the 汇总表,
-the unit's 自评报告 and each project's 自评报告 (free sections editable, core.report_texts), and
+the unit's 自评报告 and each project's 自评报告 (free sections editable, core.package.report_texts), and
 导出报送材料: the forms' remaining errors first (返回修改 / 仍然导出), then one folder or .zip
-(core.package) with a progress bar.
+(core.package.bundle) with a progress bar.
 
     install(window)        # adds 单位汇总与报告 (Ctrl+U) to the main window's 视图 menu and toolbar
 
@@ -19,18 +19,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDialog, QFileDialog,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox, QProgressDialog,
-                               QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QToolBar,
-                               QVBoxLayout, QWidget)
+                               QPushButton, QTableWidget, QTableWidgetItem, QTabWidget, QToolBar, QVBoxLayout,
+                               QWidget)
 
-from core.atomic import WriteError
 from core.export import ExportError
-from core.model import FormError
-from core.package import (Entry, check_glyphs, make_package, problems, unit_entries_from_store, units_in_store,
-                          write_package)
-from core.report import build_report, build_unit_report
-from core.report_texts import form_key, unit_key
+from core.files import WriteError
+from core.form import FormError
+from core.package import (COLUMNS, HAS_ERRORS, INCOMPLETE, Entry, build_report, build_unit_report, check_glyphs,
+                          form_key, form_state, make_package, problems, summarize, unit_entries_from_store,
+                          unit_key, units_in_store, write_package)
 from core.store import StoreError
-from core.summary import COLUMNS, HAS_ERRORS, INCOMPLETE, form_state, summarize
 
 from . import common
 from .report_editor import ReportEditor

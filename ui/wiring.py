@@ -18,7 +18,7 @@ from PySide6.QtCore import QByteArray, QLibraryInfo, QRect, Qt, QTranslator
 from PySide6.QtGui import QAction, QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
-from core.resources import resource
+from core.files import resource
 
 log = logging.getLogger("ziping")
 
@@ -91,7 +91,7 @@ def prefill_from_settings(header: dict, settings=None) -> dict:
     s = settings if settings is not None else _settings()
     if s is None:
         return header
-    from core.templates import all_templates
+    from core.form import all_templates
     unit = (s.unit_name or "").strip()
     if unit:
         for t in all_templates():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ..reader import to_halfwidth
+from core.rules import to_halfwidth
 
 DATE_KEYS = ("header.填报日期",)
 _ISO_DATE = re.compile(r"^\s*(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*$")

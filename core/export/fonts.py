@@ -21,8 +21,8 @@ from __future__ import annotations
 import threading
 import unicodedata
 
-from ..resources import BODY_FONT, SUPPLEMENT_FONT, TITLE_FONT, font_path
-from .font_metrics import load_font
+from core.export.font_metrics import load_font
+from core.files import BODY_FONT, SUPPLEMENT_FONT, TITLE_FONT, font_path
 
 BODY = "NotoSerifSC"
 TITLE = "NotoSansSC-Bold"

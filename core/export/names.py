@@ -33,7 +33,7 @@ def _doc_name(form, template: dict) -> str:
 
 def export_names(form) -> tuple[str, str]:
     """The default file names for a form's workbook and PDF."""
-    from ..templates import get_template
+    from core.form import get_template
 
     template = get_template(form.template_id)
     unit_field = template.get("unit_field")
@@ -54,7 +54,7 @@ def export_names(form) -> tuple[str, str]:
 MAX_PATH = 260          # Windows: drive to extension plus the ending NUL, so 259 characters
 EXCEL_MAX_PATH = 218    # Excel cannot open a workbook whose full path is longer than this
 MIN_STEM = 12           # a shorter name would no longer say what the file is
-TEMP_EXTRA = 14         # core.atomic writes ".{stem}.XXXXXXXX{suffix}.tmp" beside the file first
+TEMP_EXTRA = 14         # core.files.atomic writes ".{stem}.XXXXXXXX{suffix}.tmp" beside the file first
 
 
 def _units(text: str) -> int:

@@ -1,7 +1,7 @@
 """The PDF's layout as data: lines of every cell, row heights, and which rows and
 which lines of them go on which page.  Nothing here draws (see :mod:`.pdf`).
 
-1. every cell's text is broken into lines (:mod:`core.linebreak`, with the
+1. every cell's text is broken into lines (:mod:`core.layout.linebreak`, with the
    font's glyph widths);
 2. a row is as tall as its tallest cell; a merged cell spreads what it lacks
    over its rows;
@@ -22,9 +22,20 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from ..linebreak import NO_END, NO_START, break_para  # noqa: F401  (re-exported)
-from ..sheet import SUBTITLE, TITLE, Sheet
-from ..widths import A4, MM, PDF_MARGIN_X, PDF_PAD_X, PDF_SIZE
+from core.export.glyphs import FONT, coverage, invisible, register_font
+from core.layout import (  # noqa: F401  (re-exported)
+    A4,
+    MM,
+    NO_END,
+    NO_START,
+    PDF_MARGIN_X,
+    PDF_PAD_X,
+    PDF_SIZE,
+    SUBTITLE,
+    TITLE,
+    Sheet,
+    break_para,
+)
 
 SIZE = PDF_SIZE
 LEADING = 13.6
@@ -40,7 +51,6 @@ FOOTER_Y = 9 * MM
 MIN_SPLIT = 2            # a row broken over pages keeps at least this many lines on either side
 REPLACEMENT = "□"        # printed for a character the font lacks (allow_missing)
 CONTINUED = "（续）"      # first line of a text continued from the previous page
-_ZERO_WIDTH = {"Cc", "Cf", "Mn", "Me", "Zl", "Zp"}
 
 KEEP_WITH_NEXT = {"title", "subtitle", "funds-header", "goal-header", "goal-title", "ind-header"}
 KEEP_WITH_PREV = {"total", "note"}
@@ -48,18 +58,15 @@ NEVER_SPLIT = {"title", "subtitle", "note"}
 
 
 def _font() -> str:
-    from .pdf import FONT, register_font
     register_font()
     return FONT
 
 
 def _cmap() -> dict:
-    from .pdf import _cmap as cmap
-    return cmap()
+    return coverage()
 
 
-def _invisible(ch: str) -> bool:
-    return unicodedata.category(ch) in _ZERO_WIDTH
+_invisible = invisible
 
 
 # ---------------------------------------------------------------- text
@@ -124,7 +131,7 @@ def _measure(size: float):
 
 
 def printed_text(cell) -> str:
-    from .cells import printed_text as pt
+    from core.export.cells import printed_text as pt
     return pt(cell)
 
 

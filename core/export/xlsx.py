@@ -4,7 +4,7 @@ Values only, never formulas: every text cell is written as a string formatted
 as text (``@``, so a target such as ``=100%`` stays text even after F2+Enter),
 plain-number amounts and scores as numbers with a number format; numbers kept
 as text are flagged to Excel as intended.  The exact form file travels along in
-a very hidden sheet ``_ziping`` so that :mod:`core.imports` reads the workbook
+a very hidden sheet ``_ziping`` so that :mod:`core.reading.imports` reads the workbook
 back byte-exact.
 
 The paper layout follows the PDF's (:mod:`.pdf_layout`): the same column widths
@@ -19,13 +19,34 @@ import hashlib
 import json
 import re
 
-from ..sheet import EDITABLE_ROLES, HEADER, SUBTITLE, TITLE, Sheet, build_sheet
-from .xlsx_grid import (AMOUNT_FORMAT, FONT_SIZE, LINE_PT, MARGIN_BOTTOM_IN, MARGIN_LR_IN,  # noqa: F401
-                        MARGIN_TOP_IN, MAX_ROW_PT, PAD_PT, PERCENT_FORMAT, SCORE_FORMAT, TEXT_FORMAT, TITLE_SIZE,
-                        _column_px, _lines, _pdf_breaks, cell_need,
-                        cell_output, excel_text, excel_widths, pdf_pages, print_scale, printed_text, row_heights,
-                        shrink_to_fit, spread_rows)
-from .xlsx_grid import AMOUNT_FORMAT, PERCENT_FORMAT, SCORE_FORMAT  # noqa: F401  (used by summary_xlsx)
+from core.export.xlsx_grid import (  # noqa: F401
+    AMOUNT_FORMAT,
+    FONT_SIZE,
+    LINE_PT,
+    MARGIN_BOTTOM_IN,
+    MARGIN_LR_IN,
+    MARGIN_TOP_IN,
+    MAX_ROW_PT,
+    PAD_PT,
+    PERCENT_FORMAT,
+    SCORE_FORMAT,
+    TEXT_FORMAT,
+    TITLE_SIZE,
+    _column_px,
+    _lines,
+    _pdf_breaks,
+    cell_need,
+    cell_output,
+    excel_text,
+    excel_widths,
+    pdf_pages,
+    print_scale,
+    printed_text,
+    row_heights,
+    shrink_to_fit,
+    spread_rows,
+)
+from core.layout import EDITABLE_ROLES, HEADER, SUBTITLE, TITLE, Sheet, build_sheet
 
 SHEET_NAME = "绩效自评表"
 EMBED_SHEET = "_ziping"
@@ -128,8 +149,8 @@ def build_workbook(form, sheet: Sheet | None = None, lay=None):
 
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils.indexed_list import IndexedList
     from openpyxl.utils import get_column_letter
+    from openpyxl.utils.indexed_list import IndexedList
     from openpyxl.worksheet.merge import MergedCellRange
     from openpyxl.worksheet.pagebreak import Break
     from openpyxl.worksheet.properties import PageSetupProperties

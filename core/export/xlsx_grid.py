@@ -6,9 +6,8 @@ import math
 import re
 from decimal import Decimal
 
-from ..sheet import COMPUTED, INPUT, TITLE, Sheet, text_width
-from ..widths import excel_scale
-from .cells import printed_text
+from core.export.cells import printed_text
+from core.layout import COMPUTED, INPUT, TITLE, Sheet, excel_scale, text_width
 
 EXCEL_MAX_TEXT = 32_767
 FONT_SIZE = 10.5
@@ -201,7 +200,7 @@ def spread_rows(heights: list[float], parts: dict | None = None) -> tuple[list[l
 def pdf_pages(sheet: Sheet):
     """The PDF's layout of the sheet (its pages), or None when the PDF cannot be laid out here."""
     try:
-        from .pdf_layout import layout
+        from core.export.pdf_layout import layout
         return layout(sheet)
     except Exception:          # no font or no reportlab: fall back to rows without breaks
         return None

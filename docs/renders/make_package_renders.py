@@ -34,7 +34,7 @@ def pages(pdf: Path, stem: str, wanted: list[int], tmp: Path) -> None:
 
 
 def screenshot(out: Path) -> None:
-    from core.session import form_summary
+    from core.editing import form_summary
     from core.store import Store
     from ui.app import make_app
     from ui.main_window import MainWindow

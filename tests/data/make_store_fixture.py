@@ -24,16 +24,17 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import store as store_mod  # noqa: E402
-from core.model import load  # noqa: E402
-from core.session import form_summary  # noqa: E402
+from core.store import database as store_mod  # noqa: E402
+from core.store import schema as schema_mod  # noqa: E402
+from core.form import load  # noqa: E402
+from core.editing import form_summary  # noqa: E402
 
 FORMS = ["seed004-wangcheng-2020-dept.json", "central-project-example-2022.json",
          "seed001-nanyue-2022-zongzhi.json"]
 
 
 def make(dest: Path | None = None) -> Path:
-    dest = dest or HERE / f"store-schema-v{store_mod.SCHEMA_VERSION}.db"
+    dest = dest or HERE / f"store-schema-v{schema_mod.SCHEMA_VERSION}.db"
     work = dest.with_name(dest.name + ".work")
     for p in (work, Path(str(work) + "-wal"), Path(str(work) + "-shm"), dest):
         if p.exists():

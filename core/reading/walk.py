@@ -1,0 +1,542 @@
+"""Walking a template's blocks over a worksheet (see :mod:`core.reading.layout_import`).
+
+One method per block type, as :class:`core.layout.sheet._Builder` has one per block
+type to lay it out: ``block_title``, ``block_row``, ``block_funds``,
+``block_goal_texts`` here, ``block_indicators`` in :mod:`core.reading.indicator_blocks`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from core.form import new_goal
+from core.reading.grid import UNIT_HEADERS, Grid, _alt, _split_inline, label_keys, norm, same_label
+from core.reading.indicator_blocks import IndicatorBlocks
+
+AMOUNT_KEYS = ("initial", "budget", "executed", "transfer")
+
+
+# ---------------------------------------------------------------- reading one template
+
+@dataclass
+class Reading:
+    template: dict
+    found: list = field(default_factory=list)
+    missing: list = field(default_factory=list)
+    data: dict = field(default_factory=dict)
+    printed: dict = field(default_factory=dict)    # computed key -> printed text
+    scores_typed: dict = field(default_factory=dict)
+    fatal: str = ""
+
+    @property
+    def fraction(self) -> float:
+        n = len(self.found) + len(self.missing)
+        return len(self.found) / n if n else 0.0
+
+
+def _blank_data(t: dict) -> dict:
+    return {
+        "format": "ziping-form", "version": 1, "template": t["id"], "year": None,
+        "header": {f: "" for f in t.get("header_fields", [])},
+        "funds": {"total": {"label": "", "initial": "", "budget": "", "executed": "", "transfer": "", "reason": ""},
+                  "sources": [], "uses": []},
+        "goals": [],
+        "texts": {k: "" for k in t.get("text_fields", [])},
+    }
+
+
+def _put(data: dict, t: dict, path: str, value: str) -> None:
+    """Set a form path, growing lists with the template's blank rows where needed."""
+    parts = path.split(".")
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        nxt = parts[i + 1]
+        if isinstance(node, list):
+            idx = int(part)
+            while len(node) <= idx:
+                node.append(_new_row(t, parts[:i], len(node)))
+            node = node[idx]
+        else:
+            if not isinstance(node.get(part), (dict, list)):
+                node[part] = [] if nxt.isdigit() else {}
+            node = node[part]
+    if isinstance(node, list):
+        idx = int(parts[-1])
+        while len(node) <= idx:
+            node.append("")
+        node[idx] = value
+    else:
+        node[parts[-1]] = value
+
+
+def _new_row(t: dict, parent: list, n: int) -> dict:
+    where = ".".join(parent)
+    new = t.get("new", {}).get("funds", {})
+    if where == "funds.uses":
+        labels = new.get("uses", [])
+        return {"label": labels[n] if n < len(labels) else "", "executed": ""}
+    if where == "funds.sources":
+        return {"label": "", "initial": "", "budget": "", "executed": ""}
+    if where == "goals":
+        return new_goal("")
+    return {}
+
+
+def _title_regex(pattern: str) -> tuple[re.Pattern | None, list[str]]:
+    parts = re.split(r"(\{year\}|\{header\.[^}]*\})", pattern)
+    out, names = [], []
+    for p in parts:
+        if p == "{year}":
+            out.append(r"\s*(?P<year>\d{4})?\s*")
+        elif p.startswith("{header."):
+            names.append(p[8:-1])
+            out.append(f"(?P<h{len(names) - 1}>.*?)")
+        else:
+            out.append(r"\s*".join(_alt(ch) for ch in norm(p)))
+    if not "".join(norm(p) for p in parts if not p.startswith("{")):
+        return None, names
+    return re.compile(r"^\s*" + "".join(out) + r"\s*$", re.S), names
+
+
+class Walker(IndicatorBlocks):
+    def __init__(self, t: dict, grid: Grid):
+        self.t = t
+        self.g = grid
+        self.rd = Reading(template=t, data=_blank_data(t))
+        self.cursor = 0
+        self.ncols = len(t["columns"])
+        self.blocks = t["blocks"]
+        self.title_header: dict = {}
+        self.anchors: dict = {}
+
+    # anchors: labels that tell where a later block starts
+    def later_labels(self, bi: int) -> list[str]:
+        out = []
+        for block in self.blocks[bi + 1:]:
+            if block["type"] == "row":
+                out += [it["label"] for it in block["items"] if "label" in it]
+            elif block["type"] in ("funds", "goal_texts", "indicators"):
+                out += [c["label"] for c in block["columns"] if c.get("label")]
+                if block["type"] != "indicators" or not block.get("per_goal"):
+                    out.append(block["side"]["label"])
+        return [x for x in out if label_keys(x)[1]]
+
+    def is_anchor_row(self, r: int, labels: list[str]) -> bool:
+        key = tuple(labels)
+        rows = self.anchors.get(key)
+        if rows is None:
+            rows = self.anchors[key] = {x for lab in labels for x in self.g.rows_with(lab, inline=lab.endswith(("：", ":")))}
+        return r in rows
+
+    def is_stop_row(self, r: int, labels: list[str], left: int) -> bool:
+        """Does a later block start at row ``r`` of a table whose first column is ``left``?  Its label
+        must open the row, at or before that column: a value typed in the table that reads like a
+        label (a 偏差原因 of “单位”, a 三级指标 named “总分”) sits further right and ends nothing."""
+        if not self.is_anchor_row(r, labels):
+            return False
+        cells = self.g.row_cells(r)
+        if not cells or cells[0] > left:
+            return False
+        c = cells[0]
+        text = self.g.text(r, c)
+        return any(same_label(text, lab) or (lab.endswith(("：", ":")) and self.g.has_inline(r, lab)
+                                             and label_keys(text)[0].startswith(label_keys(lab)[0]))
+                   for lab in labels)
+
+    def run(self) -> Reading:
+        for bi, block in enumerate(self.blocks):
+            getattr(self, "block_" + block["type"])(bi, block)
+        for name, value in self.title_header.items():
+            if not self.rd.data["header"].get(name):
+                self.rd.data["header"][name] = value
+        return self.rd
+
+    # ------------------------------------------------------------ title
+    def block_title(self, bi: int, block: dict) -> None:
+        for key in ("title", "subtitle"):
+            pattern = self.t.get(key)
+            if not pattern:
+                continue
+            rx, names = _title_regex(pattern)
+            label = re.sub(r"\{[^}]*\}", "", pattern)
+            hit = None
+            for r in range(self.cursor, min(self.cursor + 4, self.g.nrows)):
+                cols = self.g.row_cells(r)
+                if len(cols) != 1:
+                    continue
+                m = rx.match(self.g.text(r, cols[0])) if rx else None
+                if m:
+                    hit = (r, m)
+                    break
+            if hit is None:
+                if rx is not None and key == "title":
+                    self.rd.missing.append(label)
+                continue
+            r, m = hit
+            if key == "title":
+                # a title of fixed words says more than one that is mostly the unit's name
+                self.rd.found.extend([label] * (1 if names else 3))
+            self.cursor = r + 1
+            if m.groupdict().get("year"):
+                self.rd.data["year"] = int(m.group("year"))
+            for i, name in enumerate(names):
+                self.title_header[name] = m.group(f"h{i}") or ""
+
+    # ------------------------------------------------------------ a row of labels and fields
+    def block_row(self, bi: int, block: dict) -> None:
+        items = block["items"]
+        labels = [it["label"] for it in items if "label" in it]
+        if not labels:
+            return
+        first = next((r for r in self.g.rows_with(labels[0]) if r >= self.cursor), None)
+        if first is None:
+            # the first label may be gone while the others remain
+            first = min((r for lab in labels[1:] for r in self.g.rows_with(lab) if r >= self.cursor), default=None)
+        if first is None:
+            self.rd.missing += labels
+            return
+        rows = [first] + [r for r in range(first + 1, min(first + 3, self.g.nrows))]
+        tokens_by_row = {r: self.tokens(r, labels) for r in rows}
+        used_rows = {first}
+        # pair each field / computed item with the label before it
+        groups: list[tuple[str | None, list]] = []
+        current: tuple[str | None, list] = (None, [])
+        for it in items:
+            if "label" in it:
+                if current[0] is not None or current[1]:
+                    groups.append(current)
+                current = (it["label"], [])
+            elif "field" in it or "computed" in it:
+                current[1].append(it)
+        groups.append(current)
+        for label, fields in groups:
+            where = None
+            for r in rows:
+                toks = tokens_by_row[r]
+                idx = next((i for i, tk in enumerate(toks) if tk[0] == "L" and same_label(tk[1], label or "")), None)
+                if idx is not None:
+                    where = (r, idx)
+                    break
+            if label:
+                (self.rd.found if where else self.rd.missing).append(label)
+            if where is None:
+                continue
+            r, idx = where
+            used_rows.add(r)
+            toks = tokens_by_row[r]
+            values = []
+            for tk in toks[idx + 1:]:
+                if tk[0] == "L":
+                    break
+                values.append(tk)
+            if not values and fields and len(fields) == 1 and "field" in fields[0] and toks[idx][2] is not None \
+                    and all(tk[0] == "L" for tk in toks):
+                below = self.value_below(r, toks[idx][2])          # labels in one row, values in the next
+                if below is not None:
+                    values = [below]
+                    used_rows.add(below[3])
+            self.assign(fields, values, values[0][3] if values and len(values[0]) > 3 else r)
+        self.cursor = max(used_rows) + 1
+
+    def value_below(self, r: int, c: int) -> tuple | None:
+        """The value under a label (填报人 above 王五), when that cell is not itself a label."""
+        for rr in range(r + 1, min(r + 3, self.g.nrows)):
+            if self.g.covered(rr, c):
+                return None
+            text = self.g.text(rr, c)
+            if text == "":
+                continue
+            labels = self.later_labels(-1)
+            if any(same_label(text, lab) for lab in labels) or any(self.g.has_inline(rr, lab) for lab in labels):
+                return None
+            return ("V", text, c, rr)
+        return None
+
+    def row_has_label(self, r: int, label: str) -> bool:
+        return self.g.find_label(r, label) is not None or self.g.has_inline(r, label)
+
+    def tokens(self, r: int, labels: list[str]) -> list[tuple]:
+        """A row as label and value tokens; labels typed inline with their values are split."""
+        out: list[tuple] = []
+        cols = self.g.row_cells(r)
+        whole = {lab for c in cols for lab in labels if same_label(self.g.text(r, c), lab)}
+        inline = [lab for lab in labels if lab not in whole]     # a label in a cell of its own is not looked for in values
+        for c in cols:
+            text = self.g.text(r, c)
+            hit = next((lab for lab in labels if same_label(text, lab)), None)
+            if hit is not None:
+                out.append(("L", hit, c))
+                continue
+            pieces = _split_inline(text, inline)
+            if pieces is None:
+                out.append(("V", text, c))
+                continue
+            lead, pairs = pieces
+            if lead.strip():
+                out.append(("V", lead.strip(), c))
+            for lab, val in pairs:
+                out.append(("L", lab, c))
+                if val.strip():
+                    out.append(("V", val.strip(), None))
+        return out
+
+    def assign(self, fields: list[dict], values: list[tuple], r: int) -> None:
+        if not fields:
+            return
+        if len(values) < len(fields):
+            values = [None] * (len(fields) - len(values)) + values     # printed total before its maximum
+        for it, tk in zip(fields, values):
+            if tk is None:
+                continue
+            text = tk[1]
+            if tk[2] is not None and "field" in it:
+                text = self.g.value(r, tk[2], it["field"])
+            if "field" in it:
+                _put(self.rd.data, self.t, it["field"], text)
+            else:
+                self.rd.printed[it["computed"]] = text
+
+    # ------------------------------------------------------------ header rows of a table
+    def find_header(self, labels: list[str], need: int, start: int | None = None) -> tuple[int, int] | None:
+        """(first header row, rows it takes) of the first row holding ``need`` of the labels."""
+        start = self.cursor if start is None else start
+        candidates = sorted({r for lab in labels for r in self.g.rows_with(lab, inline=False) if r >= start})
+        for r in candidates:
+            cols = [c for c in (self.g.find_label(r, lab) for lab in labels) if c is not None]
+            if len(cols) >= need:
+                # labels merged down over a second row: sub-labels (指标性质 | 指标值 | 度量单位) below
+                two = any(self.g.extent.get((r, c), (r, c))[0] > r for c in cols)
+                return r, 2 if two and r + 1 < self.g.nrows else 1
+            if r + 1 < self.g.nrows:       # a header over two rows
+                both = sum(1 for lab in labels if self.g.find_label(r, lab) is not None
+                           or self.g.find_label(r + 1, lab) is not None)
+                if both >= need and cols:
+                    return r, 2
+        return None
+
+    def map_columns(self, r: int, nrows: int, columns: list[dict]) -> dict[str, list[int]]:
+        """Column key -> the grid columns its values occupy."""
+        out: dict[str, list[int]] = {}
+        taken: set[int] = set()
+        for col in columns:
+            name = col.get("key") or "=" + col.get("computed", "")
+            label = col.get("label") or ""
+            if not label:
+                continue
+            for rr in range(r, r + nrows):
+                c = self.g.find_label(rr, label)
+                while c is not None and c in taken:
+                    c = self.g.find_label(rr, label, c + 1)
+                if c is not None:
+                    span = list(range(c, c + self.g.width(rr, c)))
+                    nxt = c + len(span)
+                    if nxt < self.g.ncols and label_keys(self.g.text(rr, nxt))[1] in UNIT_HEADERS \
+                            and name in ("target", "actual"):
+                        span.append(nxt)
+                    out[name] = span
+                    taken.update(span)
+                    break
+        return out
+
+    def data_cols(self, cols: list[int], r: int, path: str | None = None) -> str:
+        """The text of a value over its columns (operator, value and unit in cells of their own)."""
+        texts = []
+        for c in cols:
+            if self.g.covered(r, c):
+                continue
+            t = self.g.value(r, c, path)
+            if t != "":
+                texts.append(t)
+        return "".join(texts)
+
+    def table_rows(self, bi: int, start: int, side_top: tuple | None, stop_labels: list[str],
+                   left: int | None = None) -> list[int]:
+        """Rows of a table from ``start``: the rows its side label spans, else until a later block
+        (whose label opens its row at or before the table's first column ``left``, when given)."""
+        rows = []
+        if side_top is not None:
+            r1 = self.g.extent.get(side_top, side_top)[0]
+            return [r for r in range(start, r1 + 1)]
+        for r in range(start, self.g.nrows):
+            if self.is_anchor_row(r, stop_labels) if left is None else self.is_stop_row(r, stop_labels, left):
+                break
+            rows.append(r)
+        while rows and self.g.blank(rows[-1]):
+            rows.pop()
+        return rows
+
+    def side_cell(self, r: int, label: str, before: int, record: bool = True) -> tuple | None:
+        """The table's side label when it is merged down over the table's rows (else None)."""
+        for rr in range(r, max(-1, r - 3), -1):
+            for c in range(0, max(0, before)):
+                owner = self.g.owner.get((rr, c), (rr, c))
+                if same_label(self.g.text(*owner), label):
+                    if record:
+                        self.rd.found.append(label)
+                    return owner if self.g.extent.get(owner, owner)[0] > r else None
+        if record:
+            self.rd.missing.append(label)
+        return None
+
+    # ------------------------------------------------------------ funds
+    def block_funds(self, bi: int, block: dict) -> None:
+        labels = [c["label"] for c in block["columns"] if c.get("label")]
+        hit = self.find_header(labels, max(1, (len(labels) + 1) // 2))
+        if hit is None:
+            self.rd.missing += labels
+            return
+        hr, hn = hit
+        cols = self.map_columns(hr, hn, block["columns"])
+        for c in block["columns"]:
+            if c.get("label"):
+                (self.rd.found if (c.get("key") or "=" + c.get("computed", "")) in cols else self.rd.missing).append(c["label"])
+        first_amount = min((cs[0] for k, cs in cols.items() if k in AMOUNT_KEYS), default=None)
+        if first_amount is None:
+            return
+        side = self.side_cell(hr, block["side"]["label"], first_amount)
+        if "label" in cols:
+            label_cols = cols["label"]
+        else:
+            left = side[1] + self.g.width(*side) if side else 0
+            label_cols = list(range(left, first_amount))
+        left = min(cs[0] for cs in cols.values())
+        rows = self.table_rows(bi, hr + hn, side, self.later_labels(bi), left)
+        rows = [r for r in rows if not self._continuation(r, cols, label_cols)]
+        if side is None:
+            rows = [r for r in rows if not self.g.blank(r)]
+        parts = [p for p in block["rows"] if p != "header"]
+        lists = [p for p in parts if p in ("sources", "uses")]
+        if not lists:
+            rows = rows[:len(parts)]
+        rows = self.total_where_labelled(rows, parts, label_cols)
+        # which row is which: fixed rows (total) take their place from either end
+        head = []
+        for p in parts:
+            if p in ("sources", "uses"):
+                break
+            head.append(p)
+        tail = []
+        for p in reversed(parts):
+            if p in ("sources", "uses"):
+                break
+            tail.insert(0, p)
+        if not lists:
+            head, tail = parts, []
+        middle = rows[len(head):len(rows) - len(tail) if tail else len(rows)]
+        assigned = list(zip(head, rows[:len(head)]))
+        mid_kinds = self.split_lists(lists, middle, label_cols, block)
+        assigned += mid_kinds
+        if tail:
+            assigned += list(zip(tail, rows[len(rows) - len(tail):]))
+        counters = {"source": 0, "use": 0}
+        for kind, r in assigned:
+            if kind == "total":
+                base = "funds.total"
+            else:
+                kind1 = "source" if kind == "sources" else "use"
+                base = f"funds.{kind}.{counters[kind1]}"
+                counters[kind1] += 1
+                _put(self.rd.data, self.t, base + ".label", "")
+            label = self.data_cols(label_cols, r, base + ".label")
+            label = self.undecorate(label, kind, base, block)
+            _put(self.rd.data, self.t, base + ".label", label)
+            for col in block["columns"]:
+                key = col.get("key")
+                name = key or "=" + col.get("computed", "")
+                if name not in cols or key == "label":
+                    continue
+                text = self.data_cols(cols[name], r, f"{base}.{key}" if key else None)
+                if key:
+                    if kind == "uses" and key != "executed":
+                        continue
+                    _put(self.rd.data, self.t, f"{base}.{key}", text)
+                elif kind == "total":
+                    self.rd.printed["funds." + col["computed"]] = text
+                elif kind == "sources" and col["computed"] == "rate" and block.get("source_rate"):
+                    self.rd.printed[base + ".rate"] = text
+        self.cursor = (rows[-1] + 1) if rows else hr + hn
+
+    def total_where_labelled(self, rows: list[int], parts: list[str], label_cols: list[int]) -> list[int]:
+        """A clerk's table may put 合计 first where the template puts it last (or the reverse):
+        when the row in the total's place is not labelled as a total and exactly one other row
+        is, that row is moved to the total's place."""
+        if "total" not in parts or len(rows) < 2 or parts.count("total") != 1:
+            return rows
+        at = 0 if parts[0] == "total" else (len(rows) - 1 if parts[-1] == "total" else None)
+        if at is None:
+            return rows
+        words = ("合计", "总额", "总计", "小计", norm(self.t.get("new", {}).get("funds", {}).get("total", "")) or "合计")
+
+        def is_total(r):
+            label = norm(self.data_cols(label_cols, r))
+            return any(w and w in label for w in words)
+        if is_total(rows[at]):
+            return rows
+        hits = [r for r in rows if is_total(r)]
+        if len(hits) != 1:
+            return rows
+        rest = [r for r in rows if r != hits[0]]
+        return [hits[0]] + rest if at == 0 else rest + [hits[0]]
+
+    def _continuation(self, r: int, cols: dict, label_cols: list[int]) -> bool:
+        """A row every cell of which belongs to a merged cell from a row above."""
+        allc = set(label_cols)
+        for cs in cols.values():
+            allc.update(cs)
+        return bool(allc) and all(self.g.covered_from_above(r, c) for c in allc)
+
+    def split_lists(self, lists: list[str], rows: list[int], label_cols: list[int], block: dict) -> list[tuple]:
+        if not lists:
+            return []
+        if len(lists) == 1:
+            return [(lists[0], r) for r in rows]
+        # sources, then uses from the row carrying the uses prefix
+        prefix = block.get("use_prefix") or ""
+        cut = len(rows)
+        for n, r in enumerate(rows):
+            text = self.data_cols(label_cols, r)
+            if prefix and norm(text).startswith(norm(prefix)):
+                cut = n
+                break
+        return [(lists[0], r) for r in rows[:cut]] + [(lists[1], r) for r in rows[cut:]]
+
+    def undecorate(self, label: str, kind: str, base: str, block: dict) -> str:
+        if kind == "total":
+            return label
+        prefix = block.get("source_prefix") if kind == "sources" else block.get("use_prefix")
+        if not prefix:
+            return label
+        first = base.endswith(".0")
+        if label.startswith(prefix):
+            return label[len(prefix):]
+        core = norm(prefix).rstrip(":")
+        m = re.match(r"^\s*" + r"\s*".join(map(re.escape, core)) + r"\s*[:：]\s*", label)
+        if m:
+            return label[m.end():]
+        if not first and label.startswith("\u3000" * 3):
+            return label[3:]
+        return label.strip() if not first else label
+
+    # ------------------------------------------------------------ goal texts
+    def block_goal_texts(self, bi: int, block: dict) -> None:
+        labels = [c["label"] for c in block["columns"]]
+        hit = self.find_header(labels, len(labels))
+        if hit is None:
+            self.rd.missing += labels + [block["side"]["label"]]
+            return
+        hr, hn = hit
+        self.rd.found += labels
+        cols = self.map_columns(hr, hn, block["columns"])
+        first = min(cs[0] for cs in cols.values())
+        side = self.side_cell(hr, block["side"]["label"], first)
+        rows = self.table_rows(bi, hr + hn, side, self.later_labels(bi), first)
+        rows = [r for r in rows if not self._continuation(r, cols, [])]
+        if side is None:
+            rows = [r for r in rows if not self.g.blank(r)]
+        for gi, r in enumerate(rows):
+            for col in block["columns"]:
+                path = f"goals.{gi}.{col['key']}"
+                _put(self.rd.data, self.t, path, self.data_cols(cols[col["key"]], r, path))
+        self.cursor = (rows[-1] + 1) if rows else hr + hn
+
+    # ------------------------------------------------------------ indicators
