@@ -2,16 +2,19 @@
 
     python main.py                      open the app on the default store
     python main.py --db FILE            open the app on another store
+    python main.py FILE.db|FORM.json|BOOK.xlsx …   the same for files dropped on ziping.exe or opened
+                                        with it: a .db is the store, forms and workbooks are imported
     python main.py score FORM.json      print the scored form as JSON
     python main.py export FORM.json --xlsx OUT.xlsx --pdf OUT.pdf
     python main.py import FILE.xlsx -o FORM.json
     python main.py package -o DIR [--zip] (--db STORE --year 2022 --unit 单位 | FORM.json …)
 
 The Windows build has two programs: ziping.exe (windowed: no stdout or stderr, both None) and
-ziping-cli.exe (console).  A command given to ziping.exe is run in the console it was typed in
-when there is one (AttachConsole), else a message box points to ziping-cli.exe — never a
-traceback.
+ziping-cli.exe (console, built without Qt: it never opens the window).  A command given to
+ziping.exe is run in the console it was typed in when there is one (AttachConsole), else a message
+box points to ziping-cli.exe — never a traceback.
 """
+import os
 import sys
 
 COMMANDS = {"score", "export", "import", "package"}
@@ -66,18 +69,34 @@ def show_cli_hint(message: str = CLI_HINT) -> None:
         pass
 
 
+WINDOW_FILES = (".db", ".json", ".xlsx")       # what the window opens (a store) or imports (a form)
+
+
 def for_the_window(argv: list[str]) -> bool:
-    """The window takes nothing or ``--db FILE`` (``--db=FILE``); any other word (``--db F packge``,
-    ``--bogus``) goes to the command line, which refuses it in Chinese instead of opening the window."""
-    return (not argv or (len(argv) == 2 and argv[0] == "--db")
-            or (len(argv) == 1 and argv[0].startswith("--db=")))
+    """The window takes nothing, ``--db FILE`` (``--db=FILE``) and files it can open: a store (.db),
+    form files and workbooks to import — what Explorer passes when files are dropped on ziping.exe
+    or opened with it.  Any other word (``--db F packge``, ``--bogus``, a command) goes to the
+    command line, which refuses it in Chinese instead of opening the window."""
+    words = list(argv)
+    if words[:1] == ["--db"]:
+        if len(words) < 2:
+            return False
+        words = words[2:]
+    elif words[:1] and words[0].startswith("--db="):
+        words = words[1:]
+    return all(w not in COMMANDS and not w.startswith("-") and w.lower().endswith(WINDOW_FILES) for w in words)
+
+
+def is_cli_exe() -> bool:
+    """The frozen console program (ziping-cli.exe): built without Qt, it only runs commands."""
+    return bool(getattr(sys, "frozen", False)) and os.path.basename(sys.executable).lower().startswith("ziping-cli")
 
 
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     # A first word that is not an option is a command (an unknown one is refused by the CLI,
     # which lists the commands, instead of opening the window).
-    if not for_the_window(argv):
+    if is_cli_exe() or not for_the_window(argv):
         if _no_streams() and not attach_console():
             show_cli_hint()
             return 2

@@ -58,9 +58,10 @@ def _store_paths(tmp_path: Path):
     p = tmp_path / "ziping.db"
     cases = []
 
-    def add(label):
+    def add(label, posix_only=False):
         def deco(fn):
-            cases.append((label, fn))
+            if not (posix_only and sys.platform == "win32"):
+                cases.append((label, fn))
             return fn
         return deco
 
@@ -200,7 +201,8 @@ def _store_paths(tmp_path: Path):
         finally:
             backups_mod._write_backup = real
 
-    @add("the file replaced while running")
+    # Windows refuses to replace a file SQLite holds open (WinError 5): the case cannot happen there.
+    @add("the file replaced while running", posix_only=True)
     def _():
         s = Store(p)
         try:
@@ -246,7 +248,7 @@ def _store_paths(tmp_path: Path):
 
 def test_every_store_refusal_is_plain_chinese(tmp_path):
     cases = _store_paths(tmp_path)
-    assert len(cases) >= 24
+    assert len(cases) >= (23 if sys.platform == "win32" else 24)
     seen = {}
     for i, (label, provoke) in enumerate(cases):
         folder = tmp_path / f"case{i}"
@@ -258,7 +260,8 @@ def test_every_store_refusal_is_plain_chinese(tmp_path):
     assert "文件正被其他程序使用" in seen["a file held by another program (PDF)"]
     assert "PDF" in seen["a file held by another program (PDF)"]
     assert "Excel" not in seen["a file held by another program (PDF)"]
-    assert "替换" in seen["the file replaced while running"]
+    if sys.platform != "win32":
+        assert "替换" in seen["the file replaced while running"]
 
 
 # ---------------------------------------------------------------- the command line

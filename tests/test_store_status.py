@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,7 +163,13 @@ def _truncate(path: Path) -> None:
         f.truncate(path.stat().st_size // 2)
 
 
-@pytest.mark.parametrize("damage", [_replace, _truncate], ids=["replaced", "truncated"])
+# Windows refuses to replace a file that SQLite holds open (WinError 5, access denied): a store
+# replaced under the running program cannot happen there; truncation can.
+REPLACED = pytest.param(_replace, id="replaced", marks=pytest.mark.skipif(
+    sys.platform == "win32", reason="Windows refuses to replace a file SQLite holds open (WinError 5)"))
+
+
+@pytest.mark.parametrize("damage", [REPLACED, pytest.param(_truncate, id="truncated")])
 def test_a_store_replaced_or_truncated_while_running_stops_edits_and_saves_to_a_new_store(
         qtbot, opened, tmp_path, monkeypatch, damage):
     said = Said(monkeypatch, answer=False)                 # 稍后

@@ -91,31 +91,97 @@ def test_what_is_printed_without_streams_goes_to_the_log(monkeypatch, log_file):
     assert "WARNING" in log_file.read_text(encoding="utf-8")
 
 
-def test_faulthandler_writes_to_the_log(log_file):
+def test_faulthandler_writes_to_this_starts_crash_record(log_file):
     was = faulthandler.is_enabled()
     try:
         assert common.enable_faulthandler(str(log_file))
         assert faulthandler.is_enabled()
+        record = common.crash_file_path
+        assert record.parent == log_file.parent / "crash" and record.name.startswith("ziping-crash-")
         faulthandler.dump_traceback(file=common._fault_file)      # what a crash would write
         common._fault_file.flush()
-        assert "test_faulthandler_writes_to_the_log" in log_file.read_text(encoding="utf-8")
+        assert "test_faulthandler_writes_to_this_starts_crash_record" in record.read_text(encoding="utf-8")
     finally:
         faulthandler.disable()
         if was:
             faulthandler.enable()
 
 
-def test_a_native_crash_leaves_its_stack_in_the_log(tmp_path):
+ENV_OFFSCREEN = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
+
+
+def test_a_native_crash_leaves_its_stack_in_a_crash_record_named_at_the_next_start(tmp_path):
     log = tmp_path / "ziping.log"
     code = ("import sys, ctypes; from ui import common\n"
             "common.setup_logging(sys.argv[1]); common.enable_faulthandler(sys.argv[1])\n"
             "sys.stdout = sys.stderr = None\n"
             "import faulthandler; faulthandler._sigsegv()\n")
     r = subprocess.run([sys.executable, "-c", code, str(log)], cwd=ROOT, capture_output=True, timeout=120,
-                       env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+                       env=ENV_OFFSCREEN)
     assert r.returncode != 0
-    text = log.read_text(encoding="utf-8", errors="replace")
+    records = list((tmp_path / "crash").glob("ziping-crash-*.log"))
+    assert len(records) == 1
+    text = records[0].read_text(encoding="utf-8", errors="replace")
     assert ("Fatal Python error" in text or "fatal exception" in text) and "File" in text
+    # the next start says where the record of the crash is, and keeps it
+    start = ("import sys; from ui import common\n"
+             "common.setup_logging(sys.argv[1]); common.enable_faulthandler(sys.argv[1])\n")
+    r = subprocess.run([sys.executable, "-c", start, str(log)], cwd=ROOT, capture_output=True, timeout=120,
+                       env=ENV_OFFSCREEN)
+    assert r.returncode == 0, r.stderr
+    assert records[0].exists() and str(records[0]) in log.read_text(encoding="utf-8")
+
+
+def test_a_clean_exit_removes_its_crash_record_even_after_handled_exceptions(tmp_path):
+    """On Windows faulthandler also writes exceptions the program survived (a COM call refused
+    during input: "Windows fatal exception: code 0x8001010d"); a start that ends normally had no
+    crash, so its record goes and the main log says one plain line."""
+    log = tmp_path / "ziping.log"
+    code = ("import sys; from ui import common\n"
+            "common.setup_logging(sys.argv[1]); common.enable_faulthandler(sys.argv[1])\n"
+            "common._fault_file.write('Windows fatal exception: code 0x8001010d\\n'); common._fault_file.flush()\n")
+    r = subprocess.run([sys.executable, "-c", code, str(log)], cwd=ROOT, capture_output=True, timeout=120,
+                       env=ENV_OFFSCREEN)
+    assert r.returncode == 0, r.stderr
+    assert list((tmp_path / "crash").glob("*.log")) == []
+    text = log.read_text(encoding="utf-8")
+    assert "不是崩溃" in text and "fatal" not in text
+
+
+def test_crash_records_are_kept_ten_at_most(tmp_path):
+    log = tmp_path / "ziping.log"
+    folder = tmp_path / "crash"
+    folder.mkdir()
+    for i in range(15):
+        (folder / f"ziping-crash-20260101-0000{i:02d}-1.log").write_text("Fatal Python error", encoding="utf-8")
+    code = ("import sys; from ui import common\n"
+            "common.setup_logging(sys.argv[1]); common.enable_faulthandler(sys.argv[1])\n"
+            "print(len(list(common.crash_dir(sys.argv[1]).glob('*.log'))))\n")
+    r = subprocess.run([sys.executable, "-c", code, str(log)], cwd=ROOT, capture_output=True, text=True,
+                       timeout=120, env=ENV_OFFSCREEN)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["10"]                        # nine earlier ones and this start's
+    assert len(list(folder.glob("*.log"))) == 9             # this start's went at its clean exit
+
+
+def test_the_main_log_is_rotated(tmp_path, monkeypatch):
+    log_path = tmp_path / "ziping.log"
+    monkeypatch.setattr(common, "LOG_MAX_BYTES", 2000)
+    logger = logging.getLogger("ziping")
+    before = list(logger.handlers), logger.level
+    common.setup_logging(str(log_path))
+    try:
+        for i in range(200):
+            logger.info("一行日志 %d %s", i, "x" * 40)
+    finally:
+        for h in logger.handlers[:]:
+            if h not in before[0]:
+                logger.removeHandler(h)
+                h.close()
+        logger.setLevel(before[1])
+    files = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ziping.log"))
+    assert files == ["ziping.log", "ziping.log.1", "ziping.log.2", "ziping.log.3"]
+    assert all((tmp_path / f).stat().st_size <= 2100 for f in files)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,6 +199,12 @@ def test_a_native_crash_leaves_its_stack_in_the_log(tmp_path):
     ({}, r"D:\BaiduSyncdisk\ziping\ziping.db", "百度网盘"),
     ({}, r"D:\BaiduNetdiskWorkspace\ziping.db", "百度网盘"),
     ({}, "/home/zs/Dropbox/ziping.db", "Dropbox"),
+    ({}, r"C:\Users\zs\WeDrive\长沙市财政局\绩效\ziping.db", "企业微信微盘"),
+    ({}, r"D:\企业微信微盘\ziping.db", "企业微信微盘"),
+    ({}, r"C:\Users\zs\Documents\微云同步盘\ziping.db", "腾讯微云"),
+    ({}, r"E:\阿里云盘\备份\ziping.db", "阿里云盘"),
+    ({}, r"C:\Users\zs\DingDrive\ziping.db", "钉钉钉盘"),
+    ({}, r"D:\天翼云盘同步盘\ziping.db", "天翼云盘"),
     ({"OneDrive": r"C:\Users\张三\OneDrive"}, r"C:\Users\张三\AppData\Local\ziping\ziping.db", ""),
     ({"OneDrive": r"C:\Users\张三\OneDrive"}, r"C:\Users\张三\OneDriveBackup\ziping.db", ""),
     ({}, r"C:\Users\zs\AppData\Local\ziping\ziping.db", ""),

@@ -2,6 +2,9 @@
 
     python main.py              the default store (the user's local data folder)
     python main.py --db FILE    another SQLite store
+    python main.py FILE …       files dropped on ziping.exe or opened with it: a .db is the store,
+                                .json and .xlsx files are imported into it once the window is up
+                                (into the window already open on that store, if there is one)
 """
 from __future__ import annotations
 
@@ -21,10 +24,27 @@ log = logging.getLogger("ziping")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    """``--db FILE`` and the files given (main.for_the_window): the first .db among them is the
+    store when --db is not given; the forms and workbooks are ``args.imports``."""
     p = argparse.ArgumentParser(prog="main.py", add_help=False)
     p.add_argument("--db", default=None)
+    p.add_argument("paths", nargs="*")
     args, _unknown = p.parse_known_args(argv)
+    stores = [f for f in args.paths if f.lower().endswith(".db")]
+    if args.db is None and stores:
+        args.db = stores[0]
+    args.other_stores = [f for f in stores if os.path.abspath(f) != os.path.abspath(args.db or "")]
+    args.imports = [os.path.abspath(f) for f in args.paths if not f.lower().endswith(".db")]
     return args
+
+
+def import_given(win, paths: list[str], other_stores: list[str] = ()) -> None:
+    """Import the files given on the command line (or handed over by a later start) into the window."""
+    from . import form_files
+    if other_stores:
+        common.show_info(win, "一次只能打开一个表单库，以下文件没有打开：\n" + "\n".join(other_stores), "打开表单库")
+    if paths:
+        form_files.import_paths(win, list(paths))
 
 
 def _backup_time(backup: Path) -> str:
@@ -178,7 +198,7 @@ def run_app(argv: list[str]) -> int:
     except ImportError:          # pragma: no cover - fall back to the bare lock
         ensure_single = None
     if ensure_single is not None:
-        inst = ensure_single(path)
+        inst = ensure_single(path, files=args.imports)
         if inst is None:         # another window on this store came forward, or the user quit
             return 0
         readonly = inst.readonly
@@ -206,6 +226,10 @@ def run_app(argv: list[str]) -> int:
     win.show()
     from PySide6.QtCore import QTimer
     QTimer.singleShot(0, lambda: warn_about_location(win, path))
+    if inst is not None:            # files a later start (a drop on ziping.exe) hands to this window
+        inst.filesRequested.connect(lambda files: import_given(win, files))
+    if args.imports or args.other_stores:
+        QTimer.singleShot(0, lambda: import_given(win, args.imports, args.other_stores))
     try:
         return app.exec()
     finally:

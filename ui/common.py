@@ -4,10 +4,15 @@ errors, native crashes through faulthandler, Qt's warnings, anything printed to 
 windowed exe does not have)."""
 from __future__ import annotations
 
+import atexit
 import faulthandler
 import logging
+import logging.handlers
+import os
 import sys
+import time
 import traceback
+from pathlib import Path
 
 from PySide6.QtCore import Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QGuiApplication, QPalette
@@ -179,11 +184,26 @@ def install_excepthook(log_file: str | None = None) -> None:
     sys.excepthook = hook
 
 
+LOG_MAX_BYTES = 1024 * 1024      # the main log is rotated at 1 MB …
+LOG_BACKUPS = 3                  # … keeping ziping.log.1 … ziping.log.3
+CRASH_DIRNAME = "crash"          # one file per start for faulthandler, beside the log
+CRASH_KEEP = 10                  # crash records kept (the newest)
+
+
+class _RotatingLog(logging.handlers.RotatingFileHandler):
+    """The main log, rotated; a failure to write or rotate it (another program holding the file)
+    is dropped, never reported on stderr — which the windowed exe routes back into this log."""
+
+    def handleError(self, record) -> None:        # noqa: N802 - logging's name
+        pass
+
+
 def setup_logging(log_file: str | None) -> None:
     if not log_file:
         return
     try:
-        handler = logging.FileHandler(log_file, encoding="utf-8")
+        handler = _RotatingLog(log_file, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8",
+                               delay=False)
     except OSError:
         return
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
@@ -192,18 +212,41 @@ def setup_logging(log_file: str | None) -> None:
 
 
 _fault_file = None          # kept open for the life of the program: faulthandler writes to it
+crash_file_path: Path | None = None
+
+
+def crash_dir(log_file: str) -> Path:
+    return Path(log_file).parent / CRASH_DIRNAME
+
+
+def _crash_records(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.glob("ziping-crash-*.log"), key=lambda p: p.name)
+    except OSError:
+        return []
 
 
 def enable_faulthandler(log_file: str | None) -> bool:
-    """A native crash (in Qt, SQLite, a font library) writes the Python stacks into the log,
-    which the windowed exe's missing stderr would lose."""
-    global _fault_file
+    """A native crash (in Qt, SQLite, a font library) writes the Python stacks into a crash record
+    of this start (``crash/ziping-crash-<date>-<time>-<pid>.log`` beside the log), which the windowed
+    exe's missing stderr would lose.  At a clean exit the record is removed: what faulthandler wrote
+    then was no crash (on Windows it also reports exceptions the program handled, such as a COM call
+    refused during input, as "Windows fatal exception"), and the main log says so in one line.
+    Records left by earlier starts are crashes: the main log names them; the newest ten are kept."""
+    global _fault_file, crash_file_path
     if not log_file:
         return False
+    folder = crash_dir(log_file)
     try:
-        fh = open(log_file, "a", encoding="utf-8")       # noqa: SIM115 - must stay open
-        fh.write("\n")
-        fh.flush()
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in _crash_records(folder)[:-CRASH_KEEP + 1 or None]:
+            old.unlink()
+        earlier = _crash_records(folder)
+        if earlier:
+            log.warning("上次运行可能异常结束，崩溃记录：%s", ", ".join(str(p) for p in earlier[-3:]))
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = folder / f"ziping-crash-{stamp}-{os.getpid()}.log"
+        fh = open(path, "w", encoding="utf-8")       # noqa: SIM115 - must stay open
         faulthandler.enable(file=fh, all_threads=True)
     except (OSError, ValueError, RuntimeError):
         log.warning("faulthandler not enabled", exc_info=True)
@@ -213,8 +256,23 @@ def enable_faulthandler(log_file: str | None) -> bool:
             _fault_file.close()
         except OSError:
             pass
-    _fault_file = fh
+    _fault_file, crash_file_path = fh, path
+    atexit.register(_clean_exit, fh, path)
     return True
+
+
+def _clean_exit(fh, path: Path) -> None:
+    """The program ends normally: this start's crash record holds no crash."""
+    try:
+        if faulthandler.is_enabled() and _fault_file is fh:
+            faulthandler.disable()
+        fh.close()
+        size = path.stat().st_size
+        if size:
+            log.info("正常退出；Windows 报告的 %d 字节异常信息是程序已处理的，不是崩溃。", size)
+        path.unlink()
+    except (OSError, ValueError):
+        pass
 
 
 class LogStream:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import atexit
 import getpass
 import hashlib
+import json
 import logging
 import os
 import sys
@@ -50,6 +51,7 @@ REPLY_OK = "ok"
 CONNECT_TIMEOUT_MS = 1000      # one attempt to reach the first window
 REPLY_TIMEOUT_MS = 3000        # the first window may be busy for a moment (e.g. saving)
 LOCKED_RETRY_S = 2.0           # the first window may still be starting up: keep trying this long
+MAX_MESSAGE = 256 * 1024       # "activate" and the files handed over (a few hundred paths)
 
 
 def _normalized(store_path: str | os.PathLike) -> str:
@@ -253,14 +255,14 @@ class _Responder(QObject):
 
     def _on_ready(self, conn: QLocalSocket) -> None:
         buffered = self._buffers.get(id(conn), b"") + bytes(conn.readAll().data())
-        if len(buffered) > 4096:
+        if len(buffered) > MAX_MESSAGE:
             conn.abort()
             return
         while b"\n" in buffered:
             line, buffered = buffered.split(b"\n", 1)
             message = line.decode("utf-8", "replace").strip()
             self.received.emit(message)
-            if message == ACTIVATE:
+            if message.split("\t", 1)[0] == ACTIVATE:
                 conn.write(QByteArray((REPLY_OK + "\n").encode("utf-8")))
                 conn.flush()
                 self.activated.emit()
@@ -274,6 +276,7 @@ class SingleInstance(QObject):
 
     messageReceived = Signal(str)
     activateRequested = Signal()
+    filesRequested = Signal(list)       # files a later start was given (dropped on ziping.exe)
 
     def __init__(self, store_path: str | os.PathLike, lock: StoreLock | None,
                  readonly: bool, activate_callback: Callable[[], None] | None = None,
@@ -300,6 +303,7 @@ class SingleInstance(QObject):
         responder.moveToThread(thread)
         thread.started.connect(responder.start)
         responder.received.connect(self.messageReceived.emit)
+        responder.received.connect(self._on_message)
         responder.activated.connect(self._on_activate)
         self._stop.connect(responder.stop, Qt.ConnectionType.BlockingQueuedConnection)
         thread.start()
@@ -312,6 +316,19 @@ class SingleInstance(QObject):
             return False
         self.server = responder
         return True
+
+    @Slot(str)
+    def _on_message(self, message: str) -> None:
+        """``activate<TAB>["a.json", …]``: the files a later start was given, to import here."""
+        command, _, payload = message.partition("\t")
+        if command != ACTIVATE or not payload:
+            return
+        try:
+            files = json.loads(payload)
+        except ValueError:
+            return
+        if isinstance(files, list) and files and all(isinstance(f, str) for f in files):
+            self.filesRequested.emit(files)
 
     def _on_activate(self) -> None:
         self.activateRequested.emit()
@@ -388,7 +405,8 @@ def _unlockable_message(store_path: Path, error: Exception) -> str:
 def ensure_single(store_path: str | os.PathLike,
                   activate_callback: Callable[[], None] | None = None,
                   parent: QWidget | None = None,
-                  *, ask: Callable[[str], bool] | None = None) -> SingleInstance | None:
+                  *, ask: Callable[[str], bool] | None = None,
+                  files: list[str] | None = None) -> SingleInstance | None:
     """Make sure only one process writes the store at `store_path`.
 
     Returns a `SingleInstance` (truthy) when this process may go on — `.readonly` says whether
@@ -396,7 +414,8 @@ def ensure_single(store_path: str | os.PathLike,
     store was asked to come forward, or the store is busy and the user chose 退出.
 
     `activate_callback` runs in this process when a later start asks for it (default: raise the
-    main window). `ask(message) -> bool` replaces the "open read-only?" question (tests).
+    main window). `files` (forms, workbooks) are handed to the window already open on the store,
+    whose `filesRequested` signal carries them; when this process goes on, it imports them itself. `ask(message) -> bool` replaces the "open read-only?" question (tests).
     A QApplication must exist.
     """
     if QApplication.instance() is None:
@@ -405,8 +424,10 @@ def ensure_single(store_path: str | os.PathLike,
     names = server_names(path)
     ask = ask or (lambda message: _ask_readonly(parent, message))
 
+    message = ACTIVATE + ("\t" + json.dumps(list(files), ensure_ascii=False) if files else "")
+
     def send(connect_ms: int = CONNECT_TIMEOUT_MS) -> bool:
-        return any(_send(name, ACTIVATE, connect_ms=connect_ms) for name in names)
+        return any(_send(name, message, connect_ms=connect_ms) for name in names)
 
     # 1. A window already serves this store: bring it forward and stop here.
     if send():

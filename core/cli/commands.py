@@ -1,4 +1,4 @@
-"""The command line (FORM-FORMAT.md): ``score``, ``export``, ``import``.
+"""The command line (FORM-FORMAT.md): ``score``, ``export``, ``import``, ``package``.
 
 Exit status 0 when done, 2 for bad input with one Chinese line on stderr —
 never a traceback for bad input.
@@ -29,6 +29,18 @@ _ARGPARSE_CHINESE = (   # argparse's own messages are English: say them in Chine
 )
 
 
+def program_name() -> str:
+    """How this program was started, for its usage lines: ``ziping-cli.exe`` (or ``ziping.exe``) in
+    the Windows build, ``python main.py`` from the source."""
+    import os
+    if getattr(sys, "frozen", False):
+        return os.path.basename(sys.executable) or "ziping-cli"
+    argv0 = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if argv0 in ("", "-c", "main.py", "__main__.py"):
+        return "python main.py"
+    return argv0
+
+
 def _chinese(message: str) -> str:
     import re
     for pattern, text in _ARGPARSE_CHINESE:
@@ -55,7 +67,7 @@ class _Parser(argparse.ArgumentParser):
         self.add_argument("-h", "--help", action="help", default=argparse.SUPPRESS, help="显示本说明后退出")
 
     def error(self, message):
-        raise CliError(f"命令行参数有误：{_chinese(message)}。用法见 python main.py --help")
+        raise CliError(f"命令行参数有误：{_chinese(message)}。用法见 {program_name()} --help")
 
 
 def command_names() -> list[str]:
@@ -67,7 +79,7 @@ def command_names() -> list[str]:
 
 
 def _unknown_command(word: str) -> str:
-    return f"未知的命令“{word}”。可用的命令：{'、'.join(command_names())}。用法见 python main.py --help"
+    return f"未知的命令“{word}”。可用的命令：{'、'.join(command_names())}。用法见 {program_name()} --help"
 
 
 def _load_form(path: str):
@@ -83,9 +95,15 @@ def cmd_score(args) -> int:
         raise CliError(f"未知的计分方案 {e}（文件：{args.form}）") from None
     if getattr(args, "explain", False):
         from core.rules import explain_lines
-        sys.stdout.write("".join(line + "\n" for line in explain_lines(form, result)))
-        return 0
-    sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n")
+        text = "".join(line + "\n" for line in explain_lines(form, result))
+    else:
+        text = json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n"
+    if getattr(args, "output", None):
+        # a file of our own, UTF-8 whatever the console: PowerShell 5.1's `>` writes UTF-16
+        from core.files import atomic_write_bytes
+        atomic_write_bytes(args.output, text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -169,12 +187,13 @@ def _unit(entry) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="main.py", description="绩效自评填报工具")
+    p = _Parser(prog=program_name(), description="绩效自评填报工具")
     p.add_argument("--db", help="表单库文件（SQLite），默认在用户数据文件夹中")
     sub = p.add_subparsers(dest="command")
     s = sub.add_parser("score", help="计算表单文件的得分并输出 JSON")
     s.add_argument("form")
     s.add_argument("--explain", action="store_true", help="每个得分输出一行计分说明（文字），不输出 JSON")
+    s.add_argument("-o", "--output", metavar="FILE", help="写入这个文件（UTF-8），不输出到屏幕")
     s.set_defaults(func=cmd_score)
     e = sub.add_parser("export", help="把表单文件导出为 Excel 和/或 PDF")
     e.add_argument("form", metavar="FORM.json", help="表单文件")

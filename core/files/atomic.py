@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 import sys
 import tempfile
 import time
@@ -34,9 +35,27 @@ class WriteError(OSError):
         return self.message
 
 
+def is_read_only(path) -> bool:
+    """An existing file marked read-only (Windows' 只读 attribute, or no write permission bit):
+    Windows refuses to replace it, and a clerk who marked it so does not want it overwritten."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and not st.st_mode & stat.S_IWRITE
+
+
+def read_only_message(path: Path) -> str:
+    return (f"无法写入“{path.name}”：文件是只读的。请在文件的“属性”中取消“只读”，"
+            "或换一个文件名、换一个文件夹后重试。")
+
+
 def explain(exc: OSError, path: Path) -> str:
     """One plain Chinese line for a failed write of `path` (never an exception name)."""
     name = path.name
+    if is_read_only(path) and (isinstance(exc, PermissionError) or is_sharing_violation(exc)
+                               or exc.errno in (errno.EACCES, errno.EPERM)):
+        return read_only_message(path)
     if is_sharing_violation(exc) or (
             (isinstance(exc, PermissionError) or exc.errno in (errno.EACCES, errno.EPERM)) and path.exists()):
         return f"无法写入“{name}”：{in_use_reason(path)}请关闭该文件后重试。"
@@ -229,6 +248,8 @@ def atomic_write_with(path, writer) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise WriteError(f"无法写入“{path.name}”：文件夹“{path.parent}”不存在。")
+    if is_read_only(path):
+        raise WriteError(read_only_message(path))
     clean_stale_temps(path)
     tmp = None
     try:

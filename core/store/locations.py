@@ -1,5 +1,6 @@
 """Where a file lives, as far as it matters to a SQLite store: a folder a sync client watches
-(OneDrive, WPS云盘, 坚果云, 百度网盘…) or a network path.  Plain Python, no Qt.
+(OneDrive, WPS云盘, 坚果云, 百度网盘, 企业微信微盘, 腾讯微云, 阿里云盘, 钉盘, 飞书云盘…) or a network
+path.  Plain Python, no Qt.
 
     sync_service(path)        # "OneDrive" / "WPS云盘" / "坚果云" / "百度网盘" / … or ""
     is_network_path(path)     # \\\\server\\share\\…, //server/…, a mapped network drive (Windows)
@@ -39,6 +40,28 @@ SYNC_FOLDERS = {
     "baidusyncdisk": "百度网盘",
     "百度网盘同步空间": "百度网盘",
     "百度网盘": "百度网盘",
+    "wedrive": "企业微信微盘",
+    "企业微信微盘": "企业微信微盘",
+    "微盘": "企业微信微盘",
+    "wxdrive": "企业微信微盘",
+    "微云同步盘": "腾讯微云",
+    "微云同步": "腾讯微云",
+    "weiyunsync": "腾讯微云",
+    "阿里云盘": "阿里云盘",
+    "aliyundrive": "阿里云盘",
+    "alipan": "阿里云盘",
+    "钉盘": "钉钉钉盘",
+    "dingdrive": "钉钉钉盘",
+    "飞书云盘": "飞书云盘",
+    "larkdrive": "飞书云盘",
+    "天翼云盘": "天翼云盘",
+    "天翼云盘同步盘": "天翼云盘",
+    "360安全云盘": "360安全云盘",
+    "360云盘": "360安全云盘",
+    "和彩云": "和彩云",
+    "夸克网盘": "夸克网盘",
+    "115同步盘": "115网盘",
+    "联想filez": "联想 Filez",
     "dropbox": "Dropbox",
     "icloud drive": "iCloud",
     "iclouddrive": "iCloud",
