@@ -41,7 +41,7 @@ def dist(tmp_path_factory) -> Path:
     p = subprocess.run([sys.executable, "-m", "PyInstaller", str(ROOT / "build.spec"), "--noconfirm",
                         "--distpath", str(tmp / "dist"), "--workpath", str(tmp / "build")],
                        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace",
-                       timeout=1800)
+                       timeout=1800, env={**os.environ, "ZIPING_CLI_EXE": "1"})     # the CLI exe on Linux too
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-5000:]
     print(f"\nbuild took {time.monotonic() - t0:.0f} s")
     return tmp / "dist" / "ziping"
@@ -50,6 +50,8 @@ def dist(tmp_path_factory) -> Path:
 def _exe(dist: Path, cli: bool = False) -> Path:
     if IS_WIN:
         return dist / ("ziping-cli.exe" if cli else "ziping.exe")
+    if cli and (dist / "ziping-cli").is_file():        # built with ZIPING_CLI_EXE=1
+        return dist / "ziping-cli"
     return dist / "ziping"
 
 
@@ -116,6 +118,32 @@ def test_export_and_import_work_frozen(dist, tmp_path):
                        capture_output=True, timeout=180)
     assert p.returncode == 0, p.stderr.decode("utf-8", "replace")
     assert json.loads((tmp_path / "回读.json").read_text(encoding="utf-8"))["format"] == "ziping-form"
+
+
+def test_the_command_line_is_built_without_qt_and_never_opens_the_window(dist, tmp_path):
+    cli = _exe(dist, cli=True)
+    if cli == _exe(dist):
+        pytest.skip("this build has no separate command line (Linux without ZIPING_CLI_EXE=1)")
+    env = _env(tmp_path / "home")
+    p = subprocess.run([str(cli)], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert p.returncode == 2 and "请指定命令" in p.stderr.decode("utf-8")
+    p = subprocess.run([str(cli), "scor"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert p.returncode == 2 and f"用法见 {cli.name} --help" in p.stderr.decode("utf-8")
+    p = subprocess.run([str(cli), "score", "--help"], cwd=tmp_path, env=env, capture_output=True, timeout=120)
+    assert p.returncode == 0 and f"用法：{cli.name} score" in p.stdout.decode("utf-8")
+    if sys.platform.startswith("linux"):                # the libraries score maps while it runs
+        import re
+        proc = subprocess.Popen([str(cli), "score", str(SAMPLE)], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        maps = ""
+        while proc.poll() is None:
+            try:
+                maps += Path(f"/proc/{proc.pid}/maps").read_text(errors="replace")
+            except OSError:
+                break
+        proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        assert not re.search(r"libQt6|shiboken6|pyside6", maps, re.I)
 
 
 def test_bad_input_is_one_chinese_line(dist, tmp_path):
