@@ -18,6 +18,7 @@ if str(ROOT) not in sys.path:
 
 import datetime  # noqa: E402
 import hashlib  # noqa: E402
+import random  # noqa: E402
 
 import pytest  # noqa: E402
 from hypothesis import seed, settings  # noqa: E402
@@ -38,12 +39,34 @@ settings.load_profile(PROFILE)
 DAY_SEED = os.environ.get("ZIPING_HYPOTHESIS_SEED") or datetime.date.today().strftime("%Y%m%d")
 
 
+# Tests that draw with `random` (the `rng` fixture, the SIGKILL tests) follow the same rule: the
+# day's draw in CI, a new one on every other run; ZIPING_RANDOM_SEED repeats a run's draws.
+RANDOM_SEED = os.environ.get("ZIPING_RANDOM_SEED") or (
+    DAY_SEED if PROFILE == "ci" else str(random.SystemRandom().randrange(10 ** 8)))
+
+
 def pytest_report_header(config):
     profile = config.getoption("hypothesis_profile", None) or PROFILE
+    randoms = f"random draws: ZIPING_RANDOM_SEED={RANDOM_SEED} repeats them"
     if profile == "ci":
-        return (f"hypothesis: profile ci, day seed {DAY_SEED} "
-                f"(ZIPING_HYPOTHESIS_SEED={DAY_SEED} repeats these draws)")
-    return f"hypothesis: profile {profile}, random draws"
+        return [f"hypothesis: profile ci, day seed {DAY_SEED} "
+                f"(ZIPING_HYPOTHESIS_SEED={DAY_SEED} repeats these draws)", randoms]
+    return [f"hypothesis: profile {profile}, random draws", randoms]
+
+
+@pytest.fixture
+def rng(request) -> random.Random:
+    """A random.Random seeded from the run's seed and the test's name (see RANDOM_SEED)."""
+    request.node.user_properties.append(("random seed", RANDOM_SEED))
+    return random.Random(f"{RANDOM_SEED}:{request.node.nodeid}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and any(k == "random seed" for k, _v in item.user_properties):
+        report.sections.append(("random draws", f"ZIPING_RANDOM_SEED={RANDOM_SEED} repeats this test's draws"))
 
 
 def pytest_collection_modifyitems(config, items):

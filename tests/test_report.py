@@ -259,10 +259,10 @@ def test_report_lines_never_start_with_closing_punctuation(text, width):
             assert line[0] not in NO_START and line[0] != " ", lines
 
 
-@pytest.mark.parametrize("seed", [4, 5])
-def test_every_figure_of_generated_reports_is_the_forms(seed):
+@pytest.mark.parametrize("draw", [4, 5])
+def test_every_figure_of_generated_reports_is_the_forms(draw, rng):
     from tests.test_summary import _generated
-    forms, _ = _generated(6, seed)
+    forms, _ = _generated(6, rng)
     for form in forms:
         scores = evaluate(form)
         text = build_report(form).text()

@@ -57,9 +57,8 @@ def test_rows_below_target_and_their_reasons():
     assert sixing.below == 0
 
 
-def _generated(n: int, seed: int):
+def _generated(n: int, rnd: random.Random):
     """n forms of known scores: execution 10 × min(B/A, 1) + one positive row 90 × x/100."""
-    rnd = random.Random(seed)
     forms, expected = [], []
     for i in range(n):
         budget = D(rnd.randint(1, 5000)) / 4
@@ -76,9 +75,9 @@ def _generated(n: int, seed: int):
     return forms, expected
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_generated_units(seed):
-    forms, expected = _generated(12, seed)
+@pytest.mark.parametrize("draw", [1, 2, 3])
+def test_generated_units(draw, rng):
+    forms, expected = _generated(12, rng)
     s = summarize(forms)
     assert s.unit == "生成单位" and s.count == 12
     assert s.budget == sum(b for b, _, _ in expected)

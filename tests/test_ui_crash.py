@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import queue
-import random
 import signal
 import sqlite3
 import subprocess
@@ -54,7 +53,7 @@ def _reader(stream, q: queue.Queue) -> None:
     q.put(None)
 
 
-def test_sigkill_never_loses_an_acknowledged_edit(tmp_path):
+def test_sigkill_never_loses_an_acknowledged_edit(tmp_path, rng):
     db = tmp_path / "crash.db"
     s = Store(db)
     form = load(SAMPLES / "seed004-wangcheng-2020-dept.json")
@@ -64,7 +63,6 @@ def test_sigkill_never_loses_an_acknowledged_edit(tmp_path):
     s.close()
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUNBUFFERED="1")
-    rng = random.Random(20240611)
     total_acked = 0
     started = time.monotonic()
     rnd = 0

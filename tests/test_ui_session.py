@@ -1,7 +1,6 @@
 """core.editing.session, the plain-Python side of the editor: live refresh == full rebuild, TSV, undo."""
 from __future__ import annotations
 
-import random
 
 import pytest
 from hypothesis import given, settings
@@ -21,10 +20,9 @@ def _shown(sheet):
 
 
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.stem)
-def test_live_refresh_matches_a_full_rebuild(path):
+def test_live_refresh_matches_a_full_rebuild(path, rng):
     """What preview() leaves on the sheet equals a fresh build_sheet() of the same values (except
     the cell being typed into, whose editor covers it); end_preview() restores everything."""
-    rng = random.Random(path.name)
     form = load(path)
     s = EditSession(form)
     original = _shown(build_sheet(form))
@@ -41,11 +39,10 @@ def test_live_refresh_matches_a_full_rebuild(path):
 
 
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.stem)
-def test_quick_preview_scores_equal_a_full_scoring(path):
+def test_quick_preview_scores_equal_a_full_scoring(path, rng):
     """preview(checks=False) re-scores only what an edit can change; its scores are those of a
     full scoring, and refresh_checks() then gives the sheet a full rebuild would."""
     from core.rules import evaluate
-    rng = random.Random("quick" + path.name)
     form = load(path)
     s = EditSession(form)
     cells = [c for c in s.sheet.cells if c.editable or s.printed_path(c)]
