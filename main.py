@@ -73,9 +73,10 @@ WINDOW_FILES = (".db", ".json", ".xlsx")       # what the window opens (a store)
 
 
 def for_the_window(argv: list[str]) -> bool:
-    """The window takes nothing, ``--db FILE`` (``--db=FILE``) and files it can open: a store (.db),
-    form files and workbooks to import — what Explorer passes when files are dropped on ziping.exe
-    or opened with it.  Any other word (``--db F packge``, ``--bogus``, a command) goes to the
+    """The window takes nothing, ``--db FILE`` (``--db=FILE``) and files: a store (.db), form files
+    and workbooks to import, or any other existing file or folder (which the window refuses in
+    Chinese: an .xls, an .et) — what Explorer passes when files are dropped on ziping.exe or opened
+    with it.  Any other word (``--db F packge``, ``--bogus``, a command) goes to the
     command line, which refuses it in Chinese instead of opening the window."""
     words = list(argv)
     if words[:1] == ["--db"]:
@@ -84,7 +85,8 @@ def for_the_window(argv: list[str]) -> bool:
         words = words[2:]
     elif words[:1] and words[0].startswith("--db="):
         words = words[1:]
-    return all(w not in COMMANDS and not w.startswith("-") and w.lower().endswith(WINDOW_FILES) for w in words)
+    return all(w not in COMMANDS and not w.startswith("-") and (w.lower().endswith(WINDOW_FILES) or os.path.exists(w))
+               for w in words)
 
 
 def is_cli_exe() -> bool:

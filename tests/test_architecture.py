@@ -158,7 +158,9 @@ def test_every_room_of_core_is_a_package_with_a_door():
 
 
 def test_other_rooms_come_in_through_the_door_only(graph):
-    """Outside a room, only its door and the names in its ``__all__`` are used (ui and main.py too)."""
+    """Outside a room, only the names in its door's ``__all__`` are used (ui and main.py too): no
+    submodule (``core.rules.scoring``), and not the door as a whole (``from core import store``,
+    ``import core.store``), whose attributes would reach past ``__all__``."""
     modules, doors, imports = graph
     wrong = []
     for m, found in imports.items():
@@ -166,11 +168,56 @@ def test_other_rooms_come_in_through_the_door_only(graph):
             room = room_of(i.target) if i.target != "core" else "core." + (i.name or "")
             if room == room_of(m) or not room.startswith("core."):
                 continue
-            if i.target == "core" and i.name and "core." + i.name in doors:
-                continue                                   # `from core import layout`: the door itself
             if i.target != room or i.name is None or i.name not in doors.get(room, set()):
                 wrong.append(repr(i))
     assert wrong == []
+
+
+def _door_modules(doors: dict) -> dict[str, dict]:
+    """{room: {name: the names of that module's __all__}} for the modules a door hands out whole
+    (core.files.atomic, core.export.fonts): used through them, only their own __all__ counts."""
+    out: dict[str, dict] = {}
+    for room, names in doors.items():
+        door = importlib.import_module(room)
+        for name in names:
+            value = getattr(door, name)
+            if isinstance(value, type(importlib)):
+                assert hasattr(value, "__all__"), f"{room}.{name} is handed out whole: it needs an __all__"
+                out.setdefault(room, {})[name] = set(value.__all__)
+    return out
+
+
+def test_a_module_handed_out_by_a_door_is_used_by_its_own_all_only(graph):
+    modules, doors, _imports = graph
+    handed = _door_modules(doors)
+    assert handed, "no door hands out a module: this check guards nothing"
+    wrong = []
+    for m, path in modules.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        bound = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module in handed and room_of(node.module) != room_of(m):
+                for a in node.names:
+                    if a.name in handed[node.module]:
+                        bound[a.asname or a.name] = (node.module, a.name)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound:
+                room, name = bound[node.value.id]
+                if node.attr not in handed[room][name]:
+                    wrong.append(f"{m}:{node.lineno} uses {room}.{name}.{node.attr}")
+    assert wrong == []
+
+
+def test_no_module_imports_by_a_name_made_at_run_time():
+    """importlib.import_module and __import__ would hide an import from every check above."""
+    found = []
+    for m, path in _sources().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+                if name in ("import_module", "__import__"):
+                    found.append(f"{m}:{node.lineno}")
+    assert found == []
 
 
 def test_no_private_name_is_imported_from_another_package(graph):

@@ -248,15 +248,28 @@ def test_pdf_line_breaking_keeps_punctuation_and_numbers():
        width=st.sampled_from([16 * 3, 16 * 7, 16 * 12, 16 * 28]))
 @example(text="1% ！", width=16 * 3)               # a closing mark after a space (found on a fresh clone)
 @example(text="完成 ！！ 完成", width=16 * 3)
+@example(text="好" + "！" * 40, width=16 * 7)           # a run of marks longer than a line
+@example(text="详见附件" + "…" * 60, width=16 * 12)
 def test_report_lines_never_start_with_closing_punctuation(text, width):
+    """No line starts with a closing mark or a space, unless a run of closing marks is longer than
+    a line (nothing else can be done); at most two marks hang past the margin."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     from core.export.fonts import register
-    from core.package.report_pdf import NO_START, break_text
+    from core.package.report_pdf import MAX_HANG, NO_START, break_text
     body, _ = register()
     lines = [line for _, line in break_text(text, body, 16, width)]
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     for i, line in enumerate(lines):
         if i and line:
-            assert line[0] not in NO_START and line[0] != " ", lines
+            assert line[0] != " ", lines
+            before = lines[i - 1].replace(" ", "")
+            assert line[0] not in NO_START or all(ch in NO_START for ch in before[1:]), lines
+        body_text = line
+        for _ in range(MAX_HANG):
+            if body_text and body_text[-1] in NO_START:
+                body_text = body_text[:-1].rstrip(" ")
+        assert stringWidth(body_text, body, 16) <= width + 0.01 or len(body_text) <= 1, (line, width)
 
 
 @pytest.mark.parametrize("draw", [4, 5])

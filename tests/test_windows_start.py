@@ -35,6 +35,16 @@ def test_anything_else_goes_to_the_command_line(argv):
     assert not main.for_the_window(argv)
 
 
+def test_any_existing_file_dropped_on_the_program_goes_to_the_window(tmp_path):
+    """An .xls, a WPS .et or a folder dropped on ziping.exe: the window says why it cannot import
+    it, instead of a box about the command line."""
+    for name in ("旧表.xls", "表.et"):
+        (tmp_path / name).write_bytes(b"\xd0\xcf\x11\xe0")
+        assert main.for_the_window([str(tmp_path / name)])
+    assert main.for_the_window([str(tmp_path)])
+    assert not main.for_the_window([str(tmp_path / "没有.xls")])
+
+
 def test_the_window_takes_the_first_store_and_imports_the_rest(tmp_path):
     from ui.app import parse_args
     args = parse_args([str(tmp_path / "甲.db"), "表.json", str(tmp_path / "乙.db"), "簿.xlsx"])
@@ -60,10 +70,12 @@ def test_given_files_are_imported_into_the_window(qtbot, tmp_path, monkeypatch):
         w.show()
         xlsx = tmp_path / "表.xlsx"
         export_form(load(SEED004), xlsx=xlsx)
-        app_mod.import_given(w, [str(SEED004), str(xlsx)], [str(tmp_path / "别的.db")])
+        xls = tmp_path / "旧表.xls"
+        xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
+        app_mod.import_given(w, [str(SEED004), str(xlsx), str(xls)], [str(tmp_path / "别的.db")])
         assert store.count() == 2
         assert any("一次只能打开一个表单库" in m for m in shown)
-        assert any("已导入 2 张表" in m for m in shown)
+        assert any("已导入 2 张表" in m and "旧表.xls" in m and "xlsx" in m for m in shown), shown
     finally:
         w.close()
         w.deleteLater()
@@ -83,9 +95,17 @@ def test_files_given_to_a_second_start_reach_the_first_window(qtbot, tmp_path, m
         files = [str(tmp_path / "甲 表.json"), str(tmp_path / "乙\t簿.xlsx")]
         assert single_instance.ensure_single(store, ask=never, files=files) is None
         qtbot.waitUntil(lambda: got == [files])
+        assert first.take_pending_files() == files and first.take_pending_files() == []
         assert single_instance.ensure_single(store, ask=never) is None     # a plain start: no files
         qtbot.wait(100)
         assert got == [files]
+        # a window of an older version, which knows only "activate", still answers such a start
+        first.close()
+        old = single_instance._Responder([single_instance.server_name(store)])
+        old.start()
+        assert single_instance._send(single_instance.server_name(store),
+                                     "files\t" + json.dumps(files) + "\nactivate")
+        old.stop()
     finally:
         first.close()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import faulthandler
 import logging
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -152,8 +153,10 @@ def test_crash_records_are_kept_ten_at_most(tmp_path):
     log = tmp_path / "ziping.log"
     folder = tmp_path / "crash"
     folder.mkdir()
+    dead = 2 ** 22 + 12345                       # above Linux's largest pid: no such process
     for i in range(15):
-        (folder / f"ziping-crash-20260101-0000{i:02d}-1.log").write_text("Fatal Python error", encoding="utf-8")
+        (folder / f"ziping-crash-20260101-0000{i:02d}-{dead}.log").write_text("Fatal Python error", encoding="utf-8")
+    (folder / f"ziping-crash-20260102-000000-{dead}.log").write_text("", encoding="utf-8")   # killed: empty
     code = ("import sys; from ui import common\n"
             "common.setup_logging(sys.argv[1]); common.enable_faulthandler(sys.argv[1])\n"
             "print(len(list(common.crash_dir(sys.argv[1]).glob('*.log'))))\n")
@@ -162,6 +165,59 @@ def test_crash_records_are_kept_ten_at_most(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["10"]                        # nine earlier ones and this start's
     assert len(list(folder.glob("*.log"))) == 9             # this start's went at its clean exit
+
+
+def test_a_log_another_window_holds_is_not_rotated_and_nothing_is_lost(tmp_path, monkeypatch):
+    """Windows refuses to rename a file another process has open: the rotation waits and the
+    records go on being written; the older logs are left as they are."""
+    log_path = tmp_path / "ziping.log"
+    for i in (1, 2, 3):
+        (tmp_path / f"ziping.log.{i}").write_text(f"旧日志 {i}\n", encoding="utf-8")
+    monkeypatch.setattr(common, "LOG_MAX_BYTES", 2000)
+    real = os.replace
+
+    def held(src, dst):
+        if os.fspath(src) == str(log_path):
+            raise PermissionError(13, "The process cannot access the file", str(src))
+        return real(src, dst)
+    monkeypatch.setattr(os, "replace", held)
+    logger = logging.getLogger("ziping")
+    before = list(logger.handlers), logger.level
+    common.setup_logging(str(log_path))
+    try:
+        for i in range(100):
+            logger.info("一行日志 %d %s", i, "x" * 40)
+    finally:
+        for h in logger.handlers[:]:
+            if h not in before[0]:
+                logger.removeHandler(h)
+                h.close()
+        logger.setLevel(before[1])
+    text = log_path.read_text(encoding="utf-8")
+    assert all(f"一行日志 {i} " in text for i in range(100))
+    assert [(tmp_path / f"ziping.log.{i}").read_text(encoding="utf-8") for i in (1, 2, 3)] == \
+        ["旧日志 1\n", "旧日志 2\n", "旧日志 3\n"]
+
+
+def test_a_running_windows_record_is_not_taken_for_a_crash(tmp_path):
+    """A second start while a window runs (a file handed over, a read-only window) sees that
+    window's record: it is its own, not a crash."""
+    log = tmp_path / "ziping.log"
+    folder = tmp_path / "crash"
+    folder.mkdir()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        record = folder / f"ziping-crash-20260101-000000-{alive.pid}.log"
+        record.write_text("Windows fatal exception: code 0x8001010d", encoding="utf-8")
+        code = ("import sys; from ui import common\n"
+                "common.setup_logging(sys.argv[1]); common.enable_faulthandler(sys.argv[1])\n")
+        r = subprocess.run([sys.executable, "-c", code, str(log)], cwd=ROOT, capture_output=True, timeout=120,
+                           env=ENV_OFFSCREEN)
+        assert r.returncode == 0, r.stderr
+        assert record.exists() and "异常结束" not in log.read_text(encoding="utf-8")
+    finally:
+        alive.kill()
+        alive.wait()
 
 
 def test_the_main_log_is_rotated(tmp_path, monkeypatch):

@@ -227,9 +227,10 @@ def run_app(argv: list[str]) -> int:
     from PySide6.QtCore import QTimer
     QTimer.singleShot(0, lambda: warn_about_location(win, path))
     if inst is not None:            # files a later start (a drop on ziping.exe) hands to this window
-        inst.filesRequested.connect(lambda files: import_given(win, files))
-    if args.imports or args.other_stores:
-        QTimer.singleShot(0, lambda: import_given(win, args.imports, args.other_stores))
+        inst.filesRequested.connect(lambda _files: import_given(win, inst.take_pending_files()))
+    early = inst.take_pending_files() if inst is not None else []     # handed over while starting
+    if args.imports or args.other_stores or early:
+        QTimer.singleShot(0, lambda: import_given(win, args.imports + early, args.other_stores))
     try:
         return app.exec()
     finally:

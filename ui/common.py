@@ -191,11 +191,51 @@ CRASH_KEEP = 10                  # crash records kept (the newest)
 
 
 class _RotatingLog(logging.handlers.RotatingFileHandler):
-    """The main log, rotated; a failure to write or rotate it (another program holding the file)
-    is dropped, never reported on stderr — which the windowed exe routes back into this log."""
+    """The main log, rotated at LOG_MAX_BYTES.  Several windows may share it (stores in one folder,
+    a read-only second window): on Windows the log cannot be renamed while another process has it
+    open, so the rotation first moves the log aside and, when that is refused, leaves everything as
+    it is and goes on appending (trying again a minute later) — the old logs are shifted only once
+    the current one is safely aside.  A record that cannot be written is said once on the real
+    stderr when there is one, never through sys.stderr, which the windowed exe routes into this log."""
+
+    RETRY_SECONDS = 60.0
+    _held_until = 0.0
+    _complained = False
+
+    def shouldRollover(self, record) -> bool:     # noqa: N802 - logging's name
+        if time.monotonic() < self._held_until:
+            return False
+        return bool(super().shouldRollover(record))
+
+    def doRollover(self) -> None:                 # noqa: N802 - logging's name
+        if self.stream:
+            self.stream.close()
+            self.stream = None
+        aside = f"{self.baseFilename}.{os.getpid()}.rotating"
+        try:
+            os.replace(self.baseFilename, aside)
+        except OSError:                           # held by another window: keep appending for now
+            self._held_until = time.monotonic() + self.RETRY_SECONDS
+            self.stream = self._open()
+            return
+        try:
+            for i in range(self.backupCount - 1, 0, -1):
+                src, dst = f"{self.baseFilename}.{i}", f"{self.baseFilename}.{i + 1}"
+                if os.path.exists(src):
+                    os.replace(src, dst)
+            os.replace(aside, f"{self.baseFilename}.1")
+        except OSError:
+            pass                                  # the log stays aside under its .rotating name
+        self.stream = self._open()
 
     def handleError(self, record) -> None:        # noqa: N802 - logging's name
-        pass
+        err = sys.__stderr__
+        if err is not None and not self._complained:
+            self._complained = True
+            try:
+                err.write(f"ziping: 日志无法写入 {self.baseFilename}\n")
+            except (OSError, ValueError):
+                pass
 
 
 def setup_logging(log_file: str | None) -> None:
@@ -239,11 +279,25 @@ def enable_faulthandler(log_file: str | None) -> bool:
     folder = crash_dir(log_file)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for old in _crash_records(folder)[:-CRASH_KEEP + 1 or None]:
-            old.unlink()
-        earlier = _crash_records(folder)
+        earlier = []
+        for record in _crash_records(folder):
+            if _running(record):                  # another window's own record, still running
+                continue
+            try:
+                if record.stat().st_size == 0:    # ended without a word (killed, shut down): nothing to keep
+                    record.unlink()
+                else:
+                    earlier.append(record)
+            except OSError:
+                pass
+        for old in earlier[:-CRASH_KEEP + 1]:
+            try:
+                old.unlink()
+            except OSError:
+                pass
+        earlier = earlier[-CRASH_KEEP + 1:]
         if earlier:
-            log.warning("上次运行可能异常结束，崩溃记录：%s", ", ".join(str(p) for p in earlier[-3:]))
+            log.warning("上次运行异常结束，崩溃记录：%s", ", ".join(str(p) for p in earlier[-3:]))
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = folder / f"ziping-crash-{stamp}-{os.getpid()}.log"
         fh = open(path, "w", encoding="utf-8")       # noqa: SIM115 - must stay open
@@ -259,6 +313,40 @@ def enable_faulthandler(log_file: str | None) -> bool:
     _fault_file, crash_file_path = fh, path
     atexit.register(_clean_exit, fh, path)
     return True
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        try:
+            import ctypes
+            kernel32 = ctypes.windll.kernel32
+            handle = kernel32.OpenProcess(0x00100000, False, pid)       # SYNCHRONIZE
+            if not handle:
+                return False
+            try:
+                return kernel32.WaitForSingleObject(handle, 0) == 0x102   # WAIT_TIMEOUT: still running
+            finally:
+                kernel32.CloseHandle(handle)
+        except Exception:         # noqa: BLE001 - unknown: treat as running, keep the record
+            return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:               # it exists but is someone else's
+        return True
+    return True
+
+
+def _running(record: Path) -> bool:
+    """The start that writes ``ziping-crash-<date>-<time>-<pid>.log`` is still running."""
+    try:
+        pid = int(record.stem.rsplit("-", 1)[1])
+    except (IndexError, ValueError):
+        return False
+    return pid != os.getpid() and _pid_alive(pid)
 
 
 def _clean_exit(fh, path: Path) -> None:

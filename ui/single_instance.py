@@ -47,6 +47,7 @@ __all__ = ["SingleInstance", "ensure_single", "server_name", "raise_main_window"
 log = logging.getLogger("ziping")
 
 ACTIVATE = "activate"
+FILES = "files"                # "files<TAB>[json list]" before "activate": files to import there
 REPLY_OK = "ok"
 CONNECT_TIMEOUT_MS = 1000      # one attempt to reach the first window
 REPLY_TIMEOUT_MS = 3000        # the first window may be busy for a moment (e.g. saving)
@@ -262,7 +263,7 @@ class _Responder(QObject):
             line, buffered = buffered.split(b"\n", 1)
             message = line.decode("utf-8", "replace").strip()
             self.received.emit(message)
-            if message.split("\t", 1)[0] == ACTIVATE:
+            if message == ACTIVATE:
                 conn.write(QByteArray((REPLY_OK + "\n").encode("utf-8")))
                 conn.flush()
                 self.activated.emit()
@@ -290,6 +291,7 @@ class SingleInstance(QObject):
         self._thread: QThread | None = None
         self._responder: _Responder | None = None
         self._callback = activate_callback or raise_main_window
+        self.pending_files: list[str] = []
 
     # -- server ------------------------------------------------------------------------------
 
@@ -319,16 +321,24 @@ class SingleInstance(QObject):
 
     @Slot(str)
     def _on_message(self, message: str) -> None:
-        """``activate<TAB>["a.json", …]``: the files a later start was given, to import here."""
+        """``files<TAB>["a.json", …]``: the files a later start was given, to import here.  They
+        wait in `pending_files` until the window takes them (`take_pending_files`), so none is
+        lost while this process is still starting (a recovery question, the window being built)."""
         command, _, payload = message.partition("\t")
-        if command != ACTIVATE or not payload:
+        if command != FILES or not payload:
             return
         try:
             files = json.loads(payload)
         except ValueError:
             return
         if isinstance(files, list) and files and all(isinstance(f, str) for f in files):
+            self.pending_files.extend(files)
             self.filesRequested.emit(files)
+
+    def take_pending_files(self) -> list[str]:
+        """The files handed over so far and not yet taken (each is given out once)."""
+        files, self.pending_files = self.pending_files, []
+        return files
 
     def _on_activate(self) -> None:
         self.activateRequested.emit()
@@ -414,8 +424,9 @@ def ensure_single(store_path: str | os.PathLike,
     store was asked to come forward, or the store is busy and the user chose 退出.
 
     `activate_callback` runs in this process when a later start asks for it (default: raise the
-    main window). `files` (forms, workbooks) are handed to the window already open on the store,
-    whose `filesRequested` signal carries them; when this process goes on, it imports them itself. `ask(message) -> bool` replaces the "open read-only?" question (tests).
+    main window). `files` (forms, workbooks) are handed to the window already open on the store
+    (its `filesRequested` signal and `take_pending_files`); when this process goes on, it imports
+    them itself. `ask(message) -> bool` replaces the "open read-only?" question (tests).
     A QApplication must exist.
     """
     if QApplication.instance() is None:
@@ -424,7 +435,9 @@ def ensure_single(store_path: str | os.PathLike,
     names = server_names(path)
     ask = ask or (lambda message: _ask_readonly(parent, message))
 
-    message = ACTIVATE + ("\t" + json.dumps(list(files), ensure_ascii=False) if files else "")
+    # The files on a line of their own before "activate": a window of an older version ignores
+    # that line and still answers. ASCII JSON: a file name with a lone surrogate still travels.
+    message = (FILES + "\t" + json.dumps(list(files)) + "\n" if files else "") + ACTIVATE
 
     def send(connect_ms: int = CONNECT_TIMEOUT_MS) -> bool:
         return any(_send(name, message, connect_ms=connect_ms) for name in names)

@@ -24,6 +24,9 @@ import unicodedata
 from core.export.font_metrics import load_font
 from core.files import BODY_FONT, SUPPLEMENT_FONT, TITLE_FONT, font_path
 
+__all__ = ["BODY", "TITLE", "SUPPLEMENT", "register", "preload", "import_platypus", "cmap", "coverage",
+           "missing_glyphs", "face_of", "runs", "markup", "string_width"]
+
 BODY = "NotoSerifSC"
 TITLE = "NotoSansSC-Bold"
 SUPPLEMENT = "BabelStoneHanSupplement"

@@ -20,6 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+__all__ = ["WriteError", "explain", "is_read_only", "is_sharing_violation", "retrying", "replace", "unlink",
+           "holders", "in_use_reason", "os_reason", "clean_stale_temps", "atomic_write_with", "atomic_write_bytes",
+           "fsync_dir", "SHARING_RETRY_SECONDS"]
+
 STALE_SECONDS = 60          # a temp file this old belongs to no running write
 _RANDOM = "[a-z0-9_]{8}"    # tempfile's random part
 
@@ -36,13 +40,14 @@ class WriteError(OSError):
 
 
 def is_read_only(path) -> bool:
-    """An existing file marked read-only (Windows' 只读 attribute, or no write permission bit):
-    Windows refuses to replace it, and a clerk who marked it so does not want it overwritten."""
+    """An existing file marked read-only: Windows' 只读 attribute (which Python shows as no write
+    bits) or, elsewhere, no write bit for anyone. Windows refuses to replace such a file, and a
+    clerk who marked it so does not want it overwritten on any system."""
     try:
         st = os.stat(path)
     except OSError:
         return False
-    return stat.S_ISREG(st.st_mode) and not st.st_mode & stat.S_IWRITE
+    return stat.S_ISREG(st.st_mode) and not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
 
 
 def read_only_message(path: Path) -> str:

@@ -2,8 +2,8 @@
 by :mod:`.summary_xlsx` and :mod:`.summary_pdf`), the 自评报告 drafted from the forms
 (:mod:`.report`, written by :mod:`.report_docx` and :mod:`.report_pdf`) with the clerk's own texts
 kept in the store (:mod:`.report_texts`), and the whole package in a folder or a zip
-(:mod:`.bundle`).  Uses :mod:`core.files`, :mod:`core.form`, :mod:`core.rules` and
-:mod:`core.export`."""
+(:mod:`.bundle`).  Uses :mod:`core.files`, :mod:`core.form`, :mod:`core.rules`, :mod:`core.layout`
+(the line-breaking rules) and :mod:`core.export`."""
 from core.package.bundle import (Entry, check_glyphs, make_package, problems, unit_entries_from_store,
                                  units_in_store, write_package)
 from core.package.report import Report, build_report, build_unit_report

@@ -21,6 +21,7 @@ def _style(font: str, size: float, leading: float, align: int = 0, indent: float
 # The same rules as every other text this program prints (GB/T 15834 避头尾).
 NO_START, NO_END = LINE_NO_START, LINE_NO_END
 HIGHLIGHT = "#fff59d"
+MAX_HANG = 2               # closing marks that may hang past the right margin at most
 
 
 def _wordy(ch: str) -> bool:
@@ -61,8 +62,11 @@ def break_text(text: str, font: str, size: float, width: float, first_indent: fl
             k = i
             while k > start + 1 and (text[k] in NO_START or text[k] == " "):
                 k -= 1
-            # nothing but closing marks since the line's first character: they all hang
-            i = k if text[k] not in NO_START and text[k] != " " else j
+            if text[k] not in NO_START and text[k] != " ":
+                i = k
+            elif len(text[i:j].replace(" ", "")) <= MAX_HANG:
+                i = j          # nothing but closing marks since the line's first character: a few hang
+            # else a run of closing marks longer than a line: it is cut where the line is full
         if i < n and i - 1 > start and text[i - 1] in NO_END:
             i -= 1
         if i < n and _wordy(text[i - 1]) and _wordy(text[i]):    # keep 85.11% and 20 whole
