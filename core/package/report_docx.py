@@ -226,7 +226,7 @@ def _table_xml(rows: list, widths: tuple, text_width_mm: float, ids: dict) -> st
     twips = [round(text_width_mm * w / total / 25.4 * 1440) for w in (widths or (1,) * ncols)]
     border = "".join(f'<w:{side} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
                      for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
-    out = ['<w:tbl><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
+    out = [f'<w:tbl><w:tblPr><w:tblW w:w="{sum(twips)}" w:type="dxa"/><w:jc w:val="center"/>'
            f'<w:tblBorders>{border}</w:tblBorders><w:tblLayout w:type="fixed"/>'
            '<w:tblCellMar><w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
            '</w:tblPr><w:tblGrid>']
@@ -245,6 +245,20 @@ def _table_xml(rows: list, widths: tuple, text_width_mm: float, ids: dict) -> st
         out.append("</w:tr>")
     out.append("</w:tbl>")
     return "".join(out)
+
+
+def _core_properties(doc, report: Report) -> None:
+    """文件 → 属性 as Word shows it: the report's title, the unit as author and last editor, made
+    and changed now — not python-docx's template (author "python-docx", created 2013)."""
+    import datetime as _dt
+    now = _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0, tzinfo=None)
+    props = doc.core_properties
+    props.title = report.title
+    props.subject = "绩效自评报告"
+    props.author = props.last_modified_by = report.unit or "绩效自评填报工具"
+    props.created = props.modified = now
+    props.revision = 1
+    props.comments = props.keywords = props.category = ""
 
 
 def build_document(report: Report):
@@ -266,9 +280,7 @@ def build_document(report: Report):
     from docx.oxml.ns import qn
     normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
 
-    doc.core_properties.title = report.title
-    doc.core_properties.author = report.unit or "ziping"
-    doc.core_properties.subject = "绩效自评报告"
+    _core_properties(doc, report)
 
     ids = _add_styles(doc)
     parts = [_title_xml(title_lines(report), ids["ZP Title"]), _para_xml("", ids["ZP Body"])]
