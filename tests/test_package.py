@@ -125,8 +125,9 @@ def test_cli_package_refuses_mixed_units_and_empty_store(tmp_path):
     store.close()
     p = run("package", "-o", str(tmp_path), "--db", str(tmp_path / "s.db"), "--year", "2021", "--unit", UNIT)
     assert p.returncode == 2 and "没有" in p.stderr
-    p = run("package", "-o", str(tmp_path / "nowhere"), str(a))
-    assert p.returncode == 2 and "不存在" in p.stderr
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    p = run("package", "-o", str(tmp_path / "a-file" / "below"), str(a))      # a folder cannot be made there
+    assert p.returncode == 2 and "无法新建文件夹" in p.stderr and "\n" not in p.stderr.strip()
 
 
 def test_cli_package_missing_glyphs(tmp_path):

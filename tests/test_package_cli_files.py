@@ -1,6 +1,8 @@
 """main.py package from form files: what the clerk names on the command line."""
 from __future__ import annotations
 
+import pytest
+
 from tests.helpers import sample_unit
 
 
@@ -28,8 +30,31 @@ def test_cli_package_into_a_file_says_it_is_a_file(tmp_path):
     p = run("package", "-o", str(form), str(form))
     assert p.returncode != 0
     assert "是一个文件，不是文件夹" in p.stderr and "Traceback" not in p.stderr
-    p = run("package", "-o", str(tmp_path / "无此文件夹"), str(form))
-    assert p.returncode != 0 and "不存在" in p.stderr
+
+
+def test_cli_package_makes_its_folder_with_the_parents(tmp_path):
+    """As export makes its files: -o names a folder that need not exist yet."""
+    from core.form import dump
+    from tests.test_package import run
+    form = tmp_path / "f0.json"
+    dump(sample_unit()[0], str(form))
+    out = tmp_path / "报送" / "2022" / "材料"
+    p = run("package", "-o", str(out), str(form))
+    assert p.returncode == 0, p.stderr
+    made = [d for d in out.iterdir() if d.is_dir()]
+    assert len(made) == 1 and any(made[0].glob("*.docx"))
+
+
+def test_a_package_whose_paths_windows_could_not_hold_is_refused_before_anything_is_written(tmp_path):
+    from core.files import WriteError
+    from core.package import make_package, write_package
+    from core.package.bundle import Entry
+    pkg = make_package([Entry(f, f"f{i}") for i, f in enumerate(sample_unit())])
+    deep = tmp_path / ("很长的文件夹名称" * 4) / ("第二层很长的文件夹名称" * 3) / ("第三层" * 10)
+    with pytest.raises(WriteError) as err:
+        write_package(pkg, deep)
+    assert "路径太长" in str(err.value) and "259" in str(err.value)
+    assert not deep.exists()                      # nothing made
 
 
 def test_help_is_in_chinese_words_and_all():

@@ -152,7 +152,7 @@ def test_unit_report_counts_and_summary():
     s = summarize(forms)
     assert report.title == f"2022年度{UNIT}绩效自评报告"
     basic = report.section("basic").all_text()
-    assert f"共有 3 个项目（表）" in basic and f"全年预算资金 {fmt_amount(s.budget)} 万元" in basic
+    assert "共有 3 个项目开展绩效自评" in basic and f"项目全年预算 {fmt_amount(s.budget)} 万元" in basic
     assert "优 1 个，良 0 个，中 0 个，差 0 个" in basic and "另有 2 个项目按不计分方式填报" in basic
     table = next(b for b in report.section("summary").blocks if b.kind == "table")
     assert [r[1] for r in table.rows[1:4]] == [r.name for r in s.rows]

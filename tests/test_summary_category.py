@@ -15,8 +15,9 @@ def test_category_from_the_form_the_table_title_or_blank():
     rows = summarize([_form("sichuan-project"), _form("central-project"), _form("hunan-project-simple"),
                       _form("central-project", {"项目类别": "转移支付"}),
                       sample("seed004-wangcheng-2020-dept.json")]).rows
-    assert [r.category for r in rows] == ["部门预算", "", "", "转移支付", "部门整体"]
-    assert rows[0].cells()[3] == "部门预算"
+    # the 部门整体 form stands on its own line above the projects (PACKAGE.md)
+    assert [r.category for r in rows] == ["部门整体", "部门预算", "", "", "转移支付"]
+    assert rows[1].cells()[3] == "部门预算" and rows[0].cells()[0] == "" and rows[1].cells()[0] == "1"
 
 
 def test_summary_workbook_puts_the_money_unit_at_the_right(tmp_path):

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 from core.export import fonts
 from core.export.errors import ExportError
-from core.export.names import export_names, fit_stem, folder_too_long, path_problem, safe_filename
+from core.export.names import (EXCEL_MAX_PATH, MAX_PATH, export_names, fit_stem, folder_too_long, full_path,
+                               path_problem, path_units, safe_filename)
 from core.export.xlsx import EMBED_MAGIC, EMBED_SHEET, ROW_MAP_CELL, SHEET_NAME
 from core.export.xlsx_grid import AMOUNT_FORMAT, PERCENT_FORMAT, SCORE_FORMAT, cell_output, excel_text
 from core.files import WriteError, atomic_write_with
 
 __all__ = ["ExportError", "WriteError", "export_form", "export_names", "fit_stem", "folder_too_long",
-           "path_problem", "safe_filename", "missing_glyphs", "missing_in_texts", "preload",
+           "path_problem", "EXCEL_MAX_PATH", "MAX_PATH", "full_path", "path_units", "safe_filename", "missing_glyphs", "missing_in_texts", "preload",
            "preload_in_background", "fonts", "EMBED_MAGIC", "EMBED_SHEET", "ROW_MAP_CELL", "SHEET_NAME",
            "AMOUNT_FORMAT", "PERCENT_FORMAT", "SCORE_FORMAT", "cell_output", "excel_text"]
 

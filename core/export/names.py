@@ -57,7 +57,7 @@ MIN_STEM = 12           # a shorter name would no longer say what the file is
 TEMP_EXTRA = 14         # core.files.atomic writes ".{stem}.XXXXXXXX{suffix}.tmp" beside the file first
 
 
-def _units(text: str) -> int:
+def path_units(text: str) -> int:
     """Length as Windows counts it (UTF-16 code units: a rare character outside the BMP is 2)."""
     return len(text.encode("utf-16-le")) // 2
 
@@ -81,7 +81,7 @@ def path_problem(path) -> str:
     text = full_path(path)
     suffix = PurePath(text).suffix
     limit = _limit(suffix)
-    n = _units(text)
+    n = path_units(text)
     if n <= limit:
         return ""
     what = "Excel 能打开的文件路径最长 218 个字符" if limit == EXCEL_MAX_PATH else \
@@ -94,21 +94,21 @@ def fit_stem(folder, stem: str, suffixes=(".xlsx", ".pdf"), reserve: int = 0) ->
     """The stem, shortened (keeping the trailing _绩效自评表) so that ``folder/stem+suffix`` fits
     for every suffix with ``reserve`` characters to spare (for "(2)"); None when even a short
     name cannot fit, i.e. the folder path itself is too long."""
-    base = _units(full_path(folder).rstrip("\\/")) + 1
-    room = min(_limit(s) - base - _units(s) for s in suffixes) - reserve
-    if _units(stem) <= room:
+    base = path_units(full_path(folder).rstrip("\\/")) + 1
+    room = min(_limit(s) - base - path_units(s) for s in suffixes) - reserve
+    if path_units(stem) <= room:
         return stem
     if room < MIN_STEM:
         return None
     tail = f"_{SUFFIX}" if stem.endswith(f"_{SUFFIX}") else ""
     head = stem[: len(stem) - len(tail)]
-    while head and _units(head) + _units(tail) + 1 > room:      # +1 for the "…" below
+    while head and path_units(head) + path_units(tail) + 1 > room:      # +1 for the "…" below
         head = head[:-1]
     head = head.rstrip("_ .")
     return f"{head}…{tail}"
 
 
 def folder_too_long(folder) -> str:
-    return (f"导出文件夹的路径太长（{_units(full_path(folder))} 个字符），放不下文件名："
+    return (f"导出文件夹的路径太长（{path_units(full_path(folder))} 个字符），放不下文件名："
             f"{full_path(folder)}\n请选一个层级浅一些的文件夹（例如“文档”或“桌面”）。"
             "Excel 打不开完整路径超过 218 个字符的文件。")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.export import export_names, safe_filename
-from core.files import WriteError, atomic_write_with, explain, fsync_dir, retrying
+from core.files import WriteError, atomic_write_with, explain, fsync_dir, os_reason, retrying
 from core.form import Form, validate
 from core.package.report import build_report, build_unit_report
 from core.package.summary import evaluate, name_of, summarize
@@ -228,11 +228,18 @@ def write_package(pkg: Package, out_dir, *, as_zip: bool = False, progress=None,
                   allow_missing: bool = True) -> Path:
     """Write the package into ``out_dir`` as a folder (or a .zip); returns its path."""
     out_dir = Path(out_dir)
-    if not out_dir.is_dir():
-        what = "是一个文件，不是文件夹" if out_dir.exists() else "不存在"
-        raise WriteError(f"无法写入报送材料：文件夹“{out_dir}”{what}。")
     if not pkg.entries:
         raise WriteError("没有可导出的表。")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise WriteError(f"无法写入报送材料：“{out_dir}”是一个文件，不是文件夹。")
+    too_long = path_problem_of(pkg, out_dir, as_zip)
+    if too_long:
+        raise WriteError(too_long)
+    if not out_dir.is_dir():           # made with its parents, as an export makes its files
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise WriteError(f"无法新建文件夹“{out_dir}”：{os_reason(e)}。") from None
     target = out_dir / (pkg.name + (".zip" if as_zip else ""))
     _clean_stale_work(out_dir)
     try:
@@ -265,6 +272,27 @@ def write_package(pkg: Package, out_dir, *, as_zip: bool = False, progress=None,
 
 WORK_PREFIX = ".package."
 STALE_SECONDS = 600
+WORK_EXTRA = len(WORK_PREFIX) + 8 + len(".tmp") + 1     # the work folder: .package.XXXXXXXX.tmp/
+
+
+def path_problem_of(pkg: Package, out_dir, as_zip: bool = False) -> str:
+    """'' when every file of the package fits Windows' paths where it is written — in the work
+    folder first, then in place (a workbook: where Excel still opens it); else one plain line."""
+    from core.export import EXCEL_MAX_PATH, MAX_PATH, full_path, path_units
+    base = full_path(out_dir).rstrip("\\/")
+    worst = ""
+    for stem, _kind, _subject in plan(pkg):
+        for suffix in (".xlsx", ".pdf", ".docx") if not as_zip else (".docx",):
+            work = path_units(base) + 1 + WORK_EXTRA + path_units(pkg.name) + 1 + path_units(stem + suffix)
+            final = path_units(base) + 1 + path_units(pkg.name) + 1 + path_units(stem + suffix)
+            if work > MAX_PATH - 1 or (not as_zip and suffix == ".xlsx" and final > EXCEL_MAX_PATH):
+                worst = worst or stem + suffix
+    if as_zip and path_units(base) + 1 + path_units(pkg.name + ".zip") + 14 > MAX_PATH - 1:
+        worst = worst or pkg.name + ".zip"
+    if not worst:
+        return ""
+    return (f"报送材料的文件夹路径太长，放不下“{worst}”这样的文件名（Windows 的文件路径最长 259 个字符，"
+            f"Excel 能打开的最长 218 个字符）：{base}。请选一个层级浅一些的文件夹（例如“文档”或“桌面”）。")
 
 
 def _clean_stale_work(out_dir: Path) -> None:

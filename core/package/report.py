@@ -359,15 +359,26 @@ def summary_table(summary: Summary) -> Block:
 
 
 def counts_sentence(summary: Summary) -> str:
+    """The unit's money first — its 部门整体 form, when there is one — then the projects' own
+    totals, said apart: the unit's budget already holds the project money."""
     year = f"{summary.year}年度" if summary.year else "本年度"
-    text = (f"{year}本单位共有 {summary.count} 个项目（表）开展绩效自评，涉及全年预算资金 "
-            f"{fmt_amount(summary.budget)} 万元，全年执行 {fmt_amount(summary.executed)} 万元，"
-            f"预算执行率 {fmt_rate(summary.rate) if summary.rate is not None else blank('预算执行率')}。")
+    budget, executed, rate = summary.unit_money()
+    text = ""
+    if budget is not None:
+        text = (f"{year}本单位部门整体支出全年预算 {fmt_amount(budget)} 万元，全年执行 {fmt_amount(executed)} 万元，"
+                f"预算执行率 {fmt_rate(rate) if rate is not None else blank('预算执行率')}。")
+    if summary.count:
+        lead = "其中" if budget is not None else f"{year}本单位"
+        text += (f"{lead}共有 {summary.count} 个项目开展绩效自评，项目全年预算 "
+                 f"{fmt_amount(summary.budget)} 万元，全年执行 {fmt_amount(summary.executed)} 万元，"
+                 f"预算执行率 {fmt_rate(summary.rate) if summary.rate is not None else blank('预算执行率')}。")
+        if summary.left_out:
+            text += "、".join(f"“{r.name}”" for r in summary.left_out) + "缺少全年预算数或全年执行数，未计入以上项目金额。"
     if summary.scored_count:
         text += (f"计分的 {summary.scored_count} 个项目中，" + "，".join(f"{g} {summary.grades.get(g, 0)} 个" for g in GRADES)
                  + f"；按全年预算数加权的平均得分 {fmt2(summary.weighted_mean) if summary.weighted_mean is not None else blank('加权平均得分')} 分，"
                  f"算术平均得分 {fmt2(summary.plain_mean)} 分。")
-    unscored = summary.count - sum(1 for r in summary.rows if r.scored)
+    unscored = summary.count - sum(1 for r in summary.projects if r.scored)
     if unscored:
         text += f"另有 {unscored} 个项目按不计分方式填报。"
     return text
@@ -379,7 +390,8 @@ def build_unit_report(forms, edits: dict | None = None, *, year: int | None = No
     scores = scores or [evaluate(f) for f in forms]
     summary = summarize(forms, year, unit, scores)
     goals, problems, measures = [], [], []
-    for i, (row, form, sc) in enumerate(zip(summary.rows, forms, scores)):
+    for i, row in enumerate(summary.rows):          # the 部门整体 form first, as in the 汇总表
+        form, sc = row.form, row.scores
         head = f"（{cn_number(i + 1)}）{row.name}"
         below = shortfalls(form, sc)
         goals += [Block("h2", head), Block("p", score_sentence(row.name, sc)), Block("p", funds_sentence(form, sc))]

@@ -1,9 +1,12 @@
 """The 绩效自评结果汇总表 of one unit and year (PACKAGE.md): a pure function of the forms.
 
-``summarize(forms)`` returns a :class:`Summary`: one :class:`SummaryRow` per form
-(in the order given) and the 合计 figures — the amounts summed, the rate from the
-sums, the mean score weighted by 全年预算数 and the plain mean, the count of each
-grade.  Unscored forms (profile ``none``) keep their rate and show 不计分.
+``summarize(forms)`` returns a :class:`Summary`: one :class:`SummaryRow` per form — the 部门整体
+form(s) first, on their own lines, then the projects in the order given — and the projects'
+合计: the amounts summed and the rate from the sums, both over the projects that have a 全年预算数
+and a 全年执行数 (the others are listed in ``left_out`` and noted under the table), the mean
+score weighted by 全年预算数 and the plain mean over scored projects, the count of each grade.
+The 部门整体 forms are never added to the projects: the unit's whole budget already holds the
+project money (PACKAGE.md).  Unscored forms (profile ``none``) keep their rate and show 不计分.
 All arithmetic is Decimal, rounded half-up only where a figure is shown.
 """
 from __future__ import annotations
@@ -134,12 +137,13 @@ class SummaryRow:
     note: str
     errors: int = 0
     warnings: int = 0
+    dept: bool = False             # a 部门整体 form: its own line, never in the 合计
     form: Form | None = field(default=None, repr=False, compare=False)
     scores: Scores | None = field(default=None, repr=False, compare=False)
 
     def cells(self) -> list[str]:
         """The row as the 汇总表 prints it (COLUMNS order)."""
-        return [str(self.no), self.code, self.name, self.category, self.unit,
+        return [str(self.no) if self.no else "", self.code, self.name, self.category, self.unit,
                 fmt_amount(self.initial), fmt_amount(self.budget), fmt_amount(self.executed),
                 fmt_rate(self.rate),
                 (fmt2(self.score) if self.score is not None else "") if self.scored else UNSCORED,
@@ -161,10 +165,39 @@ class Summary:
     grades: dict[str, int]
     scored_count: int
     below: int
+    left_out: list[SummaryRow] = field(default_factory=list)   # projects lacking 全年预算数 or 全年执行数
+
+    @property
+    def projects(self) -> list[SummaryRow]:
+        return [r for r in self.rows if not r.dept]
+
+    @property
+    def dept_rows(self) -> list[SummaryRow]:
+        return [r for r in self.rows if r.dept]
 
     @property
     def count(self) -> int:
-        return len(self.rows)
+        """The number of projects (the 部门整体 forms are not projects)."""
+        return len(self.projects)
+
+    def unit_money(self) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+        """(全年预算数, 全年执行数, 执行率) of the unit as a whole: its 部门整体 form(s), else (None, …)."""
+        rows = [r for r in self.dept_rows if r.budget is not None and r.executed is not None]
+        if not rows:
+            return None, None, None
+        budget = sum((r.budget for r in rows), ZERO)
+        executed = sum((r.executed for r in rows), ZERO)
+        return budget, executed, (r2(executed / budget * HUNDRED) if budget else None)
+
+    def notes(self) -> list[str]:
+        """The lines under the table: what the 合计 leaves out, and why."""
+        out = []
+        if self.dept_rows:
+            out.append("部门整体支出单列，不计入合计（部门整体预算已包含各项目资金）。")
+        if self.left_out:
+            names = "、".join(f"“{r.name}”" for r in self.left_out)
+            out.append(f"{names}缺少全年预算数或全年执行数，未计入合计的金额和执行率。")
+        return out
 
     def grade_text(self) -> str:
         return "，".join(f"{g} {self.grades.get(g, 0)} 个" for g in GRADES)
@@ -190,6 +223,11 @@ def fmt_rate(x: Decimal | None) -> str:
     return "" if x is None else f"{r2(x):.2f}%"
 
 
+def is_dept(form: Form, template: dict) -> bool:
+    """A 部门整体 form: a department template, or a form whose 项目类别 says so."""
+    return template.get("kind") == "dept" or str(form.header.get("项目类别") or "").strip() == "部门整体"
+
+
 def summary_row(no: int, form: Form, scores: Scores | None = None) -> SummaryRow:
     scores = scores if scores is not None else evaluate(form)
     t = scores.template
@@ -206,20 +244,26 @@ def summary_row(no: int, form: Form, scores: Scores | None = None) -> SummaryRow
         note=str(form.header.get("备注") or "").strip(),
         errors=sum(1 for f in scores.findings if f.level == "error"),
         warnings=sum(1 for f in scores.findings if f.level != "error"),
-        form=form, scores=scores)
+        dept=is_dept(form, t), form=form, scores=scores)
 
 
 def summarize(forms, year: int | None = None, unit: str | None = None, scores: list | None = None) -> Summary:
     """The 汇总表 of the forms (in the order given).  ``scores`` may pass the forms' Scores."""
     forms = list(forms)
-    rows = [summary_row(i + 1, f, scores[i] if scores else None) for i, f in enumerate(forms)]
+    every = [summary_row(0, f, scores[i] if scores else None) for i, f in enumerate(forms)]
+    projects = [r for r in every if not r.dept]
+    for no, r in enumerate(projects, start=1):
+        r.no = no
+    rows = [r for r in every if r.dept] + projects
+    counted = [r for r in projects if r.budget is not None and r.executed is not None]
+    left_out = [r for r in projects if r not in counted]
 
     def total(attr: str) -> Decimal:
-        return sum((getattr(r, attr) for r in rows if getattr(r, attr) is not None), ZERO)
+        return sum((getattr(r, attr) for r in counted if getattr(r, attr) is not None), ZERO)
 
     initial, budget, executed = total("initial"), total("budget"), total("executed")
     rate = r2(executed / budget * HUNDRED) if budget else None
-    scored = [r for r in rows if r.scored and r.score is not None]
+    scored = [r for r in projects if r.scored and r.score is not None]
     plain = r2(sum((r.score for r in scored), ZERO) / len(scored)) if scored else None
     weight = sum((r.budget for r in scored if r.budget), ZERO)
     weighted = r2(sum((r.score * r.budget for r in scored if r.budget), ZERO) / weight) if weight else None
@@ -235,7 +279,7 @@ def summarize(forms, year: int | None = None, unit: str | None = None, scores: l
         unit = units.pop() if len(units) == 1 else ""
     return Summary(year=year, unit=unit, rows=rows, initial=initial, budget=budget, executed=executed,
                    rate=rate, weighted_mean=weighted, plain_mean=plain, grades=grades,
-                   scored_count=len(scored), below=sum(r.below for r in rows))
+                   scored_count=len(scored), below=sum(r.below for r in projects), left_out=left_out)
 
 
 INCOMPLETE, HAS_ERRORS, READY = "未完成", "有错误", "可提交"

@@ -81,6 +81,11 @@ def build_story(summary: Summary, body: str, title: str, width: float) -> list:
     # the signature line is the table's last row (spanned, no borders), so that it, the 合计 row and
     # the last project's row are never parted by a page break (NOSPLIT): neither 合计 nor the
     # signatures alone on a page
+    notes = summary.notes()
+    if notes:      # what the 合计 leaves out, just under it and kept with it
+        sign = Table([[p("注：" + n, line)] for n in notes] + [[sign]], colWidths=[sum(col_w)])
+        sign.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                  ("TOPPADDING", (0, -1), (-1, -1), 10)]))
     data.append([sign] + [""] * (len(HEADINGS) - 1))
     table = Table(data, colWidths=col_w, repeatRows=1)
     table.setStyle(TableStyle([

@@ -114,6 +114,14 @@ def build_workbook(summary: Summary):
     put(r, 11, totals[10], bold)
     put(r, 12, summary.below, bold)
     ws.row_dimensions[r].height = 64 if summary.scored_count else 24
+    # what the 合计 leaves out, under the table
+    for note in summary.notes():
+        r += 1
+        ws.merge_cells(f"A{r}:{last}{r}")
+        ws[f"A{r}"] = excel_text("注：" + note)
+        ws[f"A{r}"].font = body
+        ws[f"A{r}"].alignment = left
+        ws.row_dimensions[r].height = 20
     # signature line
     r += 2
     ws.merge_cells(f"A{r}:{last}{r}")
