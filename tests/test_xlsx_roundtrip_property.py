@@ -30,6 +30,17 @@ def scratch():
         yield Path(d) / "round-trip.xlsx"
 
 
+def _hubei(unit: str = "", goal_title: str = "") -> object:
+    """A hubei-dept form with one empty goal: what the explore profile's draws found."""
+    return validate({"format": "ziping-form", "version": 1, "template": "hubei-dept", "year": None,
+                     "header": {"单位名称": unit, "填报人": "", "联系电话": "", "填报日期": ""},
+                     "funds": {"total": {"label": "", "initial": "", "budget": "0" if unit else "",
+                                         "executed": "0" if unit else "", "transfer": "", "reason": ""},
+                               "sources": [], "uses": []},
+                     "goals": [{"title": goal_title, "planned": "", "achieved": "", "indicators": []}],
+                     "texts": {"偏差大或目标未完成原因分析": "", "改进措施及结果应用方案": ""}})
+
+
 @settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(f=form(max_rows=6))
@@ -44,6 +55,9 @@ def test_xlsx_export_then_import_is_identity(scratch, f):
 @settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                    HealthCheck.too_slow])
 @given(f=form(max_rows=4))
+# a unit named with four digits and no year: the title "1000     年度整体绩效自评表" gave the year 1000
+@example(f=_hubei(unit="1000"))
+@example(f=_hubei(unit="0000"))
 def test_xlsx_without_its_data_sheet_reads_back_by_layout(scratch, f):
     """The same forms, with the hidden data sheet deleted: read by layout, the form draws the same
     table and every value it shows comes back (tests/layout_check.py).  What no workbook without
@@ -78,6 +92,10 @@ ROW = {"level1": "产出指标", "level2": "数量指标", "name": "", "target":
                                                                    HealthCheck.too_slow])
 @given(f=form(max_rows=4), edit=st.sampled_from(sorted(EDITS)))
 @example(f=_label_like_values(), edit="all-unmerged")
+# all merges split: the funds table ran into the goal's title row ("0" read as the funds' label) and
+# on into the goal's indicator header, which then was not found
+@example(f=_hubei(goal_title="0"), edit="all-unmerged")
+@example(f=_hubei(), edit="all-unmerged")
 def test_edited_workbooks_without_their_data_sheet_read_back_by_layout(scratch, f, edit):
     """The same, after what clerks do to a table (tests/test_layout_import.py EDITS): blank rows
     inserted, the table moved right, 一级指标 unmerged and filled or merged again, all merges split."""

@@ -87,7 +87,9 @@ def _title_regex(pattern: str) -> tuple[re.Pattern | None, list[str]]:
     out, names = [], []
     for p in parts:
         if p == "{year}":
-            out.append(r"\s*(?P<year>\d{4})?\s*")
+            # the year is printed against the words after it ("2022年度"); four digits followed by
+            # the blank a missing year leaves ("1000     年度") end the unit's name instead
+            out.append(r"\s*(?:(?P<year>\d{4})(?=\s?\S)|)\s*")
         elif p.startswith("{header."):
             names.append(p[8:-1])
             out.append(f"(?P<h{len(names) - 1}>.*?)")
@@ -108,6 +110,7 @@ class Walker(IndicatorBlocks):
         self.blocks = t["blocks"]
         self.title_header: dict = {}
         self.anchors: dict = {}
+        self.side_at: tuple | None = None
 
     # anchors: labels that tell where a later block starts
     def later_labels(self, bi: int) -> list[str]:
@@ -130,18 +133,19 @@ class Walker(IndicatorBlocks):
 
     def is_stop_row(self, r: int, labels: list[str], left: int) -> bool:
         """Does a later block start at row ``r`` of a table whose first column is ``left``?  Its label
-        must open the row, at or before that column: a value typed in the table that reads like a
-        label (a 偏差原因 of “单位”, a 三级指标 named “总分”) sits further right and ends nothing."""
+        stands at or before that column: a value typed in the table that reads like a label (a
+        偏差原因 of “单位”, a 三级指标 named “总分”) sits further right and ends nothing."""
         if not self.is_anchor_row(r, labels):
             return False
-        cells = self.g.row_cells(r)
-        if not cells or cells[0] > left:
-            return False
-        c = cells[0]
-        text = self.g.text(r, c)
-        return any(same_label(text, lab) or (lab.endswith(("：", ":")) and self.g.has_inline(r, lab)
-                                             and label_keys(text)[0].startswith(label_keys(lab)[0]))
-                   for lab in labels)
+        for c in self.g.row_cells(r):
+            if c > left:
+                break
+            text = self.g.text(r, c)
+            if any(same_label(text, lab) or (lab.endswith(("：", ":")) and self.g.has_inline(r, lab)
+                                              and label_keys(text)[0].startswith(label_keys(lab)[0]))
+                   for lab in labels):
+                return True
+        return False
 
     def run(self) -> Reading:
         for bi, block in enumerate(self.blocks):
@@ -357,22 +361,29 @@ class Walker(IndicatorBlocks):
         if side_top is not None:
             r1 = self.g.extent.get(side_top, side_top)[0]
             return [r for r in range(start, r1 + 1)]
+        at = self.side_at                            # the side label, no longer merged down
         for r in range(start, self.g.nrows):
             if self.is_anchor_row(r, stop_labels) if left is None else self.is_stop_row(r, stop_labels, left):
                 break
+            if at is not None and r > at[0] and at[1] < (left if left is not None else at[1] + 1) \
+                    and not self.g.covered(r, at[1]) and self.g.text(r, at[1]) != "":
+                break                                # under the side label only the next block writes
             rows.append(r)
         while rows and self.g.blank(rows[-1]):
             rows.pop()
         return rows
 
     def side_cell(self, r: int, label: str, before: int, record: bool = True) -> tuple | None:
-        """The table's side label when it is merged down over the table's rows (else None)."""
+        """The table's side label when it is merged down over the table's rows (else None); where
+        it stands, merged or not, is kept in ``side_at`` for :meth:`table_rows`."""
+        self.side_at = None
         for rr in range(r, max(-1, r - 3), -1):
             for c in range(0, max(0, before)):
                 owner = self.g.owner.get((rr, c), (rr, c))
                 if same_label(self.g.text(*owner), label):
                     if record:
                         self.rd.found.append(label)
+                    self.side_at = owner
                     return owner if self.g.extent.get(owner, owner)[0] > r else None
         if record:
             self.rd.missing.append(label)
