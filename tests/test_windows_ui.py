@@ -167,6 +167,22 @@ def test_crash_records_are_kept_ten_at_most(tmp_path):
     assert len(list(folder.glob("*.log"))) == 9             # this start's went at its clean exit
 
 
+def _log_lines(log_path, n: int) -> None:
+    """n lines through the program's log set up on ``log_path``; the handler taken away after."""
+    logger = logging.getLogger("ziping")
+    before = list(logger.handlers), logger.level
+    common.setup_logging(str(log_path))
+    try:
+        for i in range(n):
+            logger.info("一行日志 %d %s", i, "x" * 40)
+    finally:
+        for h in logger.handlers[:]:
+            if h not in before[0]:
+                logger.removeHandler(h)
+                h.close()
+        logger.setLevel(before[1])
+
+
 def test_a_log_another_window_holds_is_not_rotated_and_nothing_is_lost(tmp_path, monkeypatch):
     """Windows refuses to rename a file another process has open: the rotation waits and the
     records go on being written; the older logs are left as they are."""
@@ -181,18 +197,7 @@ def test_a_log_another_window_holds_is_not_rotated_and_nothing_is_lost(tmp_path,
             raise PermissionError(13, "The process cannot access the file", str(src))
         return real(src, dst)
     monkeypatch.setattr(os, "replace", held)
-    logger = logging.getLogger("ziping")
-    before = list(logger.handlers), logger.level
-    common.setup_logging(str(log_path))
-    try:
-        for i in range(100):
-            logger.info("一行日志 %d %s", i, "x" * 40)
-    finally:
-        for h in logger.handlers[:]:
-            if h not in before[0]:
-                logger.removeHandler(h)
-                h.close()
-        logger.setLevel(before[1])
+    _log_lines(log_path, 100)
     text = log_path.read_text(encoding="utf-8")
     assert all(f"一行日志 {i} " in text for i in range(100))
     assert [(tmp_path / f"ziping.log.{i}").read_text(encoding="utf-8") for i in (1, 2, 3)] == \
@@ -223,18 +228,7 @@ def test_a_running_windows_record_is_not_taken_for_a_crash(tmp_path):
 def test_the_main_log_is_rotated(tmp_path, monkeypatch):
     log_path = tmp_path / "ziping.log"
     monkeypatch.setattr(common, "LOG_MAX_BYTES", 2000)
-    logger = logging.getLogger("ziping")
-    before = list(logger.handlers), logger.level
-    common.setup_logging(str(log_path))
-    try:
-        for i in range(200):
-            logger.info("一行日志 %d %s", i, "x" * 40)
-    finally:
-        for h in logger.handlers[:]:
-            if h not in before[0]:
-                logger.removeHandler(h)
-                h.close()
-        logger.setLevel(before[1])
+    _log_lines(log_path, 200)
     files = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("ziping.log"))
     assert files == ["ziping.log", "ziping.log.1", "ziping.log.2", "ziping.log.3"]
     assert all((tmp_path / f).stat().st_size <= 2100 for f in files)

@@ -43,7 +43,7 @@ def allowed(s: str, k: int) -> bool:
     return True
 
 
-def _hang(s: str, k: int) -> int:
+def hang_end(s: str, k: int) -> int:
     """Past the closing punctuation (and the spaces before it) at ``s[k]``: a forced break puts
     them at the end of this line, hanging in the margin (标点悬挂), never at the start of the next."""
     n = len(s)
@@ -87,7 +87,7 @@ def break_para(s: str, width: float, char_width: Callable[[str], float], lines: 
             # No good break nearby (a long number or word, or a column too
             # narrow): break anyway, but never start the next line with closing
             # punctuation: let it hang in the margin instead (标点悬挂).
-            k = _hang(s, i)
+            k = hang_end(s, i)
         lines.append(s[start:k].rstrip(" "))
         start = k
         while start < n and s[start] == " " and start > 0:

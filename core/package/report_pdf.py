@@ -6,6 +6,7 @@ from functools import lru_cache
 
 from core.export import fonts
 from core.layout import NO_END as LINE_NO_END
+from core.layout import hang_end
 from core.layout import NO_START as LINE_NO_START
 from core.package.report import Report
 from core.package.report_docx import (BLANK_RE, BODY_PT, CHARS_PER_LINE, LINE_PT, MARGINS_MM, TABLE_PT, TITLE_PT,
@@ -47,15 +48,7 @@ def break_text(text: str, font: str, size: float, width: float, first_indent: fl
                 break
             w += cw
             i += 1
-        j = i                                       # spaces at a break are dropped: look past them
-        while True:
-            s = j
-            while s < n and text[s] == " ":
-                s += 1
-            if s < n and text[s] in NO_START:
-                j = s + 1
-            else:
-                break
+        j = hang_end(text, i)                       # the closing marks (and spaces) that would start the next line
         if len(text[i:j].replace(" ", "")) <= 1:
             i = j                                   # one closing mark may hang in the margin
         else:                                       # more: the last character goes down with them
