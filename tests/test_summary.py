@@ -53,7 +53,7 @@ def test_rows_below_target_and_their_reasons():
     # zongzhi: the cost row =36万元 vs =30.64万元 misses its target; its reason is shown
     assert zongzhi.below == 1
     assert "单位用其它资金弥补该项经费支出" in zongzhi.reason
-    assert len(zongzhi.reason) <= 40
+    assert len(zongzhi.cells()[12]) <= 40                      # shortened on screen and in the PDF …
     assert sixing.below == 0
 
 
@@ -158,3 +158,28 @@ def test_form_state():
     assert form_state(evaluate(zongzhi)) == HAS_ERRORS
     central.set("goals.0.indicators.0.actual", "")           # 请填写实际完成值 (a warning)
     assert form_state(evaluate(central)) == INCOMPLETE
+
+
+def test_the_main_reason_is_whole_in_the_workbook_and_shortened_only_in_the_pdf(tmp_path):
+    from openpyxl import load_workbook
+
+    from core.package.summary import REASON_CHARS
+    from core.package.summary_pdf import write_summary_pdf
+    from core.package.summary_xlsx import write_summary_xlsx
+    from tests.helpers import central_form
+    reason = "因疫情影响部分培训改为线上进行，" * 12 + "下年度将恢复线下培训。"
+    f = central_form([{"name": "培训人次", "target": "≥100人次", "actual": "60人次", "weight": "90", "reason": reason}])
+    s = summarize([f])
+    row = s.rows[0]
+    assert row.reason == reason.rstrip("。") and len(row.reason) > 150
+    assert len(row.cells()[12]) == REASON_CHARS and row.cells()[12].endswith("…")
+    write_summary_xlsx(s, tmp_path / "s.xlsx")
+    ws = load_workbook(tmp_path / "s.xlsx").active
+    cell = next(c for r in ws.iter_rows() for c in r if isinstance(c.value, str) and c.value.startswith("因疫情"))
+    assert cell.value == row.reason and cell.alignment.wrap_text
+    assert ws.row_dimensions[cell.row].height <= 409
+    write_summary_pdf(s, tmp_path / "s.pdf")
+    from tests.test_export import POPPLER, pdf_text, squash
+    if POPPLER:
+        text = squash(pdf_text(tmp_path / "s.pdf"))
+        assert squash(row.cells()[12]) in text and "下年度将恢复线下培训" not in text

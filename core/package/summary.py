@@ -22,7 +22,7 @@ COLUMNS = ("序号", "项目编码", "项目名称", "项目类别", "实施单�
            "全年执行数", "执行率", "自评得分", "自评等级", "未达标指标数", "主要偏差原因", "备注")
 GRADES = ("优", "良", "中", "差")
 UNSCORED = "不计分"
-REASON_CHARS = 40          # 主要偏差原因 is short in the 汇总表
+REASON_CHARS = 40          # 主要偏差原因 is shortened to this in the PDF and on screen (whole in the workbook)
 
 
 def evaluate(form: Form) -> Scores:
@@ -105,8 +105,9 @@ def shortfalls(form: Form, scores: Scores) -> list[Shortfall]:
     return out
 
 
-def short_reason(form: Form, scores: Scores, below: list[Shortfall], limit: int = REASON_CHARS) -> str:
-    """主要偏差原因: the funds reason when the rate is not 100%, then the reasons of the rows below."""
+def short_reason(form: Form, scores: Scores, below: list[Shortfall], limit: int | None = REASON_CHARS) -> str:
+    """主要偏差原因: the funds reason when the rate is not 100%, then the reasons of the rows below;
+    cut to ``limit`` characters with “…” (``None``: whole)."""
     parts: list[str] = []
     fund_reason = str(form.total_row.get("reason") or "").strip()
     if fund_reason and scores.rate is not None and scores.rate != HUNDRED:
@@ -115,7 +116,11 @@ def short_reason(form: Form, scores: Scores, below: list[Shortfall], limit: int 
         if b.reason and b.reason not in parts:
             parts.append(b.reason)
     text = "；".join(" ".join(p.split()).rstrip("。；;，,") for p in parts)
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return shortened(text, limit)
+
+
+def shortened(text: str, limit: int | None = REASON_CHARS) -> str:
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
 
 
 @dataclass
@@ -141,14 +146,15 @@ class SummaryRow:
     form: Form | None = field(default=None, repr=False, compare=False)
     scores: Scores | None = field(default=None, repr=False, compare=False)
 
-    def cells(self) -> list[str]:
-        """The row as the 汇总表 prints it (COLUMNS order)."""
+    def cells(self, short: bool = True) -> list[str]:
+        """The row as the 汇总表 prints it (COLUMNS order); 主要偏差原因 cut to REASON_CHARS with “…”
+        unless ``short`` is False (the workbook holds it whole, wrapped)."""
         return [str(self.no) if self.no else "", self.code, self.name, self.category, self.unit,
                 fmt_amount(self.initial), fmt_amount(self.budget), fmt_amount(self.executed),
                 fmt_rate(self.rate),
                 (fmt2(self.score) if self.score is not None else "") if self.scored else UNSCORED,
                 (self.grade or "") if self.scored else UNSCORED,
-                str(self.below), self.reason, self.note]
+                str(self.below), shortened(self.reason) if short else self.reason, self.note]
 
 
 @dataclass
@@ -240,7 +246,7 @@ def summary_row(no: int, form: Form, scores: Scores | None = None) -> SummaryRow
         initial=amount(total.get("initial")), budget=amount(total.get("budget")),
         executed=amount(total.get("executed")), rate=scores.rate, scored=scored,
         score=scores.total if scored else None, grade=scores.grade if scored else None,
-        below=len(below), reason=short_reason(form, scores, below),
+        below=len(below), reason=short_reason(form, scores, below, limit=None),
         note=str(form.header.get("备注") or "").strip(),
         errors=sum(1 for f in scores.findings if f.level == "error"),
         warnings=sum(1 for f in scores.findings if f.level != "error"),

@@ -78,7 +78,7 @@ def build_workbook(summary: Summary):
     ws.row_dimensions[r].height = 30
     for row in summary.rows:
         r += 1
-        text = row.cells()
+        text = row.cells(short=False)              # 主要偏差原因 whole, wrapped
         for c, value in enumerate(text, start=1):
             key = COLUMNS[c - 1]
             if key == "序号":
@@ -97,7 +97,7 @@ def build_workbook(summary: Summary):
             else:
                 put(r, c, value)
         longest = max(len(row.name) / 12, len(row.reason) / 15, len(row.unit) / 10, 1)
-        ws.row_dimensions[r].height = max(22, 15 * (int(longest) + 1))
+        ws.row_dimensions[r].height = min(409, max(22, 15 * (int(longest) + 1)))    # Excel: 409 pt at most
     # 合计
     r += 1
     totals = summary.total_cells()
