@@ -22,7 +22,7 @@ def test_package_works_frozen(dist, tmp_path):  # noqa: F811
         dump(f, files[-1])
     out = tmp_path / "材料"
     out.mkdir()
-    p = subprocess.run([str(_exe(dist, cli=True)), "package", "-o", str(out), "--zip", *files], cwd=tmp_path,
+    p = subprocess.run([str(_exe(dist, cli=True)), "package", "-o", str(out), "--zip", "--allow-unfinished", *files], cwd=tmp_path,
                        env=_env(tmp_path / "home"), capture_output=True, timeout=300)
     assert p.returncode == 0, p.stderr.decode("utf-8", "replace")
     with zipfile.ZipFile(out / f"2022_{UNIT}_绩效自评材料.zip") as zf:

@@ -91,7 +91,8 @@ def test_cli_package_from_store_with_clerk_texts(tmp_path):
     store.close()
     out = tmp_path / "out"
     out.mkdir()
-    p = run("package", "-o", str(out), "--db", str(tmp_path / "s.db"), "--year", "2022", "--unit", UNIT)
+    p = run("package", "-o", str(out), "--db", str(tmp_path / "s.db"), "--year", "2022", "--unit", UNIT,
+            "--allow-unfinished")
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == str(out / NAME)
     assert "综治、平安建设经费" in p.stderr and "错误" in p.stderr           # the errors are listed
@@ -109,7 +110,7 @@ def test_cli_package_from_files_zip(tmp_path):
     for i, f in enumerate(sample_unit()):
         files.append(str(tmp_path / f"f{i}.json"))
         dump(f, files[-1])
-    p = run("package", "-o", str(tmp_path), "--zip", *files)
+    p = run("package", "-o", str(tmp_path), "--zip", "--allow-unfinished", *files)
     assert p.returncode == 0, p.stderr
     assert (tmp_path / (NAME + ".zip")).is_file()
 
@@ -126,7 +127,7 @@ def test_cli_package_refuses_mixed_units_and_empty_store(tmp_path):
     p = run("package", "-o", str(tmp_path), "--db", str(tmp_path / "s.db"), "--year", "2021", "--unit", UNIT)
     assert p.returncode == 2 and "没有" in p.stderr
     (tmp_path / "a-file").write_text("x", encoding="utf-8")
-    p = run("package", "-o", str(tmp_path / "a-file" / "below"), str(a))      # a folder cannot be made there
+    p = run("package", "-o", str(tmp_path / "a-file" / "below"), "--allow-unfinished", str(a))   # no folder there
     assert p.returncode == 2 and "无法新建文件夹" in p.stderr and "\n" not in p.stderr.strip()
 
 
@@ -136,9 +137,9 @@ def test_cli_package_missing_glyphs(tmp_path):
     dump(f, tmp_path / "a.json")
     out = tmp_path / "out"
     out.mkdir()
-    p = run("package", "-o", str(out), str(tmp_path / "a.json"))
+    p = run("package", "-o", str(out), "--allow-unfinished", str(tmp_path / "a.json"))
     assert p.returncode == 2 and "--allow-missing-glyphs" in p.stderr and list(out.iterdir()) == []
-    p = run("package", "-o", str(out), "--allow-missing-glyphs", str(tmp_path / "a.json"))
+    p = run("package", "-o", str(out), "--allow-missing-glyphs", "--allow-unfinished", str(tmp_path / "a.json"))
     assert p.returncode == 0, p.stderr
 
 

@@ -13,6 +13,8 @@ from core.form import FormError, load, template_ids
 
 EXIT_BAD_INPUT = 2
 ALLOW_MISSING = "--allow-missing-glyphs"
+ALLOW_UNFINISHED = "--allow-unfinished"
+MAX_LISTED = 20            # lines of what is left to finish, before the count
 
 
 class CliError(Exception):
@@ -141,7 +143,8 @@ def cmd_package(args) -> int:
     """报送材料: from the store (--db, --year, --unit) or from form files of one unit and year."""
     from pathlib import Path
 
-    from core.package import Entry, check_glyphs, make_package, problems, unit_entries_from_store, write_package
+    from core.package import (Entry, check_glyphs, make_package, problems, unfinished, unit_entries_from_store,
+                              write_package)
     if args.forms and (args.year or args.unit):
         raise CliError("请二选一：用 --db --year --unit 从表单库导出，或给出表单文件")
     if args.forms:
@@ -173,6 +176,16 @@ def cmd_package(args) -> int:
     if missing and not args.allow_missing_glyphs:
         raise CliError("PDF 字体中没有以下字符：" + "；".join(f"{t}：{c}" for t, c in missing)
                        + "。加 --allow-missing-glyphs 仍然导出（这些字将印成“□”）")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise CliError(f"无法写入报送材料：“{out}”是一个文件，不是文件夹。")
+    left = unfinished(pkg)
+    if left and not args.allow_unfinished:
+        for line in left[:MAX_LISTED]:
+            sys.stderr.write(line + "\n")
+        more = f"（以上是前 {MAX_LISTED} 处）" if len(left) > MAX_LISTED else ""
+        raise CliError(f"还有 {len(left)} 处没有完成{more}：表中的错误和自评报告中的【请填写】。"
+                       f"请改好后再导出；要仍然导出，请加参数 {ALLOW_UNFINISHED}。")
     for title, _ref, errors in problems(pkg.entries):
         sys.stderr.write(f"提示：“{title}”还有 {len(errors)} 处错误：" + "；".join(f.message for f in errors[:3])
                          + ("……" if len(errors) > 3 else "") + "\n")
@@ -214,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--year", type=int, help="年度，如 2022")
     k.add_argument("--unit", help="单位名称，与表中的实施单位/单位名称一致")
     k.add_argument("--allow-missing-glyphs", action="store_true", help="PDF 字体缺字时仍然导出（缺的字印成“□”）")
+    k.add_argument(ALLOW_UNFINISHED, action="store_true",
+                   help="表中还有错误、自评报告中还有【请填写】时仍然导出（默认：逐条列出，不导出）")
     k.set_defaults(func=cmd_package)
     return p
 
