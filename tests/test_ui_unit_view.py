@@ -130,7 +130,7 @@ def test_export_package_with_errors_present(window, tmp_path, monkeypatch):
     asked = []
     answer = {"go": False}
 
-    def fake_confirm(parent, found, open_cell):
+    def fake_confirm(parent, found, open_cell, blanks=(), open_section=None):
         asked.append([(title, ref, [f.message for f in fs]) for title, ref, fs in found])
         if not answer["go"]:
             open_cell(found[0][1], found[0][2][0].where)        # the clerk clicks the first finding
@@ -161,7 +161,7 @@ def test_export_package_with_errors_present(window, tmp_path, monkeypatch):
 
 def test_export_dialog_writes_a_folder(window, tmp_path, monkeypatch):
     view = _open_view(window)
-    monkeypatch.setattr(unit_view, "confirm", lambda parent, found, open_cell: True)
+    monkeypatch.setattr(unit_view, "confirm", lambda parent, found, open_cell, *blanks: True)
     monkeypatch.setattr(unit_view, "choose_target", lambda parent, start: (str(tmp_path), False))
     monkeypatch.setattr(unit_view, "show_done", lambda parent, msg, folder: None)
     window.tabs.setCurrentIndex(0)
@@ -196,3 +196,38 @@ def test_text_typed_just_before_closing_is_kept(window):
     view.unit_report.text.insertPlainText("无")
     window.close()                                     # before the save timer fires
     assert load_texts(window.store, unit_key(2022, UNIT)) == {"other": "无"}
+
+
+def test_the_export_question_lists_the_reports_blanks_and_opens_their_section(window, tmp_path, monkeypatch, qtbot):
+    """导出报送材料 asks about the 【请填写】 left in the reports too, one line each; a click on one
+    shows that report at that section, and nothing is written."""
+    from ui.export_question import ExportQuestion
+    view = _open_view(window)
+    seen = {}
+
+    def real_question(parent, found, open_cell, blanks=(), open_section=None):
+        dlg = ExportQuestion(parent, found, open_cell, blanks, open_section)
+        seen["label"] = dlg.label.text()
+        items = [dlg.list.item(i) for i in range(dlg.list.count())]
+        seen["lines"] = [it.text().strip() for it in items]
+        unit_blank = next(it for it in items if "单位自评报告 七、" in it.text())
+        dlg.list.itemClicked.emit(unit_blank)                  # the clerk clicks it
+        seen["result"] = dlg.result()
+        return False
+    monkeypatch.setattr(unit_view, "confirm", real_question)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert view.export_package(str(out)) is None
+    assert list(out.iterdir()) == []
+    assert "处【请填写】" in seen["label"]
+    assert any(line.startswith("单位自评报告 一、基本情况：【请填写：") for line in seen["lines"])
+    assert any("”自评报告 " in line and "【请填写：" in line for line in seen["lines"])
+    assert view.tabs.currentWidget() is view.unit_report and view.unit_report.current_section() == "other"
+    # a project's blank: its row is selected and its report shown at the section
+    from core.package import make_package, report_blanks
+    pkg = make_package(view.entries, view.year(), view.unit(), dict(view.unit_report.edits))
+    blank = next(b for b in report_blanks(pkg) if b.ref is not None)
+    view.open_section(blank)
+    assert view.forms.currentRow() == [e.ref for e in view.entries].index(blank.ref)
+    assert view.project_report.current_section() == blank.section_key
+    assert view.tabs.currentWidget() is view.project_report.parentWidget()

@@ -53,10 +53,13 @@ class ExportQuestion(QDialog):
     """The list of errors (one branch per form) and 返回修改 / 仍然导出."""
 
     def __init__(self, parent: QWidget | None, problems: Iterable[Problem],
-                 open_cell: Callable[[object, str], None] | None = None):
+                 open_cell: Callable[[object, str], None] | None = None, blanks: Iterable = (),
+                 open_section: Callable[[object], None] | None = None):
         super().__init__(parent)
         self.problems = [p for p in problems if p[2]]
+        self.blanks = list(blanks)                  # core.package.Blank: the reports' 【请填写】
         self.open_cell = open_cell
+        self.open_section = open_section
         self.opened: tuple[object, str] | None = None
         n_forms = len(self.problems)
         n_errors = sum(len(p[2]) for p in self.problems)
@@ -64,12 +67,17 @@ class ExportQuestion(QDialog):
         self.setMinimumSize(640, 360)
         self.resize(760, 420)
 
+        parts = []
         if n_forms == 1:
-            head = f"这张表还有 {n_errors} 处错误。"
-        else:
-            head = f"有 {n_forms} 张表还有错误，共 {n_errors} 处。"
-        self.label = QLabel(head + "带着这些错误报送，财政部门通常会退回。\n"
-                            + ("点一条错误可以直接转到那个单元格修改。" if open_cell else ""), self)
+            parts.append(f"“{self.problems[0][0]}”还有 {n_errors} 处错误")
+        elif n_forms:
+            parts.append(f"有 {n_forms} 张表还有错误，共 {n_errors} 处")
+        if self.blanks:
+            parts.append(f"自评报告中还有 {len(self.blanks)} 处【请填写】")
+        head = "，".join(parts) + "。"
+        self.label = QLabel(head + "带着这些报送，财政部门通常会退回。\n"
+                            + ("点一条可以直接转到那个单元格或那一节修改。" if open_cell or open_section else ""),
+                            self)
         self.label.setWordWrap(True)
 
         # One list (it wraps long lines): a heading per form when there are several, then its errors.
@@ -80,9 +88,10 @@ class ExportQuestion(QDialog):
         self.list.setSpacing(2)
         self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        indent = "　　" if n_forms > 1 else ""
+        several = n_forms + (1 if self.blanks else 0) > 1
+        indent = "　　" if several else ""
         for title, ref, findings in self.problems:
-            if n_forms > 1:
+            if several:
                 head = QListWidgetItem(f"{title}（{len(findings)} 处错误）", self.list)
                 font = head.font()
                 font.setBold(True)
@@ -93,6 +102,17 @@ class ExportQuestion(QDialog):
                 item.setData(Qt.ItemDataRole.UserRole, (ref, f.where))
                 item.setForeground(ERROR_TEXT)
                 item.setToolTip("点击转到这个单元格")
+        if self.blanks:
+            if several:
+                head = QListWidgetItem(f"自评报告（{len(self.blanks)} 处【请填写】）", self.list)
+                font = head.font()
+                font.setBold(True)
+                head.setFont(font)
+                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            for b in self.blanks:
+                item = QListWidgetItem(indent + b.line(), self.list)
+                item.setData(Qt.ItemDataRole.UserRole, ("blank", b))
+                item.setToolTip("点击转到报告的这一节")
         self.tree = self.list              # its first name (ui.unit_view's tests use it)
         self.list.itemClicked.connect(self._clicked)
         self.list.itemActivated.connect(self._clicked)
@@ -122,6 +142,15 @@ class ExportQuestion(QDialog):
 
     def _clicked(self, item: QListWidgetItem) -> None:
         target = item.data(Qt.ItemDataRole.UserRole)
+        if isinstance(target, tuple) and target and target[0] == "blank":
+            if self.open_section is not None:
+                self.opened = target
+                self.reject()
+                try:
+                    self.open_section(target[1])
+                except Exception:                    # noqa: BLE001 - going to the section is a help only
+                    log.exception("export question: the report section could not be opened")
+            return
         if target is None or self.open_cell is None:
             return
         self.opened = target
@@ -133,12 +162,14 @@ class ExportQuestion(QDialog):
             log.exception("export question: the cell could not be opened")
 
 
-def confirm_export(parent: QWidget | None, problems: list, open_cell=None) -> bool:
-    """True when there is nothing to ask or the clerk chose 仍然导出."""
+def confirm_export(parent: QWidget | None, problems: list, open_cell=None, blanks=(), open_section=None) -> bool:
+    """True when there is nothing to ask or the clerk chose 仍然导出.  ``blanks`` (the package's
+    reports' 【请填写】, core.package.Blank) are listed after the tables' errors."""
     problems = [p for p in problems if p[2]]
-    if not problems:
+    blanks = list(blanks)
+    if not problems and not blanks:
         return True
-    dlg = ExportQuestion(parent, problems, open_cell)
+    dlg = ExportQuestion(parent, problems, open_cell, blanks, open_section)
     answer = dlg.exec() == QDialog.DialogCode.Accepted
     dlg.deleteLater()
     return answer

@@ -26,8 +26,8 @@ from core.export import ExportError
 from core.files import WriteError
 from core.form import FormError
 from core.package import (COLUMNS, HAS_ERRORS, INCOMPLETE, Entry, build_report, build_unit_report, check_glyphs,
-                          form_key, form_state, make_package, problems, summarize, unit_entries_from_store,
-                          unit_key, units_in_store, write_package)
+                          form_key, form_state, make_package, problems, report_blanks, summarize,
+                          unit_entries_from_store, unit_key, units_in_store, write_package)
 from core.store import StoreError
 
 from . import common
@@ -42,13 +42,13 @@ STATE_COLOR = {HAS_ERRORS: "#c62828", INCOMPLETE: "#b26a00"}
 # ---------------------------------------------------------------------------------------------
 # Questions and messages (replaced in the tests)
 
-def confirm(parent, found, open_cell) -> bool:
-    """The forms' remaining errors with 返回修改 / 仍然导出 (INTERFACES 4)."""
+def confirm(parent, found, open_cell, blanks=(), open_section=None) -> bool:
+    """The forms' remaining errors and the reports' 【请填写】 with 返回修改 / 仍然导出."""
     try:
         from .export_question import confirm_export
     except ImportError:
         return _confirm_fallback(parent, found)
-    return confirm_export(parent, found, open_cell)
+    return confirm_export(parent, found, open_cell, blanks, open_section)
 
 
 def _confirm_fallback(parent, found) -> bool:
@@ -329,6 +329,21 @@ class UnitView(QWidget):
             return self.open_form(self.entries[row].ref)
         return None
 
+    def open_section(self, blank) -> None:
+        """Show the report section of a blank (core.package.Blank): the unit's report, or the
+        project's with its row selected."""
+        if blank.ref is None:
+            self.tabs.setCurrentWidget(self.unit_report)
+            self.unit_report.select_section(blank.section_key)
+            return
+        row = next((i for i, e in enumerate(self.entries) if e.ref == blank.ref), None)
+        if row is None:
+            return
+        self.forms.setCurrentCell(row, 0)
+        self._show_project_report(row)
+        self.tabs.setCurrentWidget(self.project_report.parentWidget())
+        self.project_report.select_section(blank.section_key)
+
     def _open_cell(self, form_ref, where: str) -> None:
         if self.show_cell is not None:
             self.show_cell(form_ref, where)
@@ -354,9 +369,9 @@ class UnitView(QWidget):
         self.reload()                                   # the latest saved state of every form
         if not self.entries:
             return None
-        if not confirm(self, problems(self.entries), self._open_cell):
-            return None
         pkg = make_package(self.entries, self.year(), self.unit(), dict(self.unit_report.edits))
+        if not confirm(self, problems(self.entries), self._open_cell, report_blanks(pkg), self.open_section):
+            return None
         missing = check_glyphs(pkg)
         if missing and not ask(self, "PDF 字体中没有以下字符，打印出来会缺字：\n"
                                + "\n".join(f"“{t}”：{c}" for t, c in missing)

@@ -86,22 +86,42 @@ def problems(entries) -> list[tuple[str, object, list]]:
     return [(e.title, e.ref, e.errors) for e in entries if e.errors]
 
 
+@dataclass
+class Blank:
+    """A marked blank 【请填写：…】 left in a report: which report (``ref`` None for the unit's, else
+    the form's entry ref), which section, and the blank itself."""
+    report: str                     # 单位自评报告 / “项目名称”自评报告
+    ref: object
+    section_key: str
+    section_title: str              # 七、其他需要说明的问题
+    blank: str
+
+    def line(self) -> str:
+        return f"{self.report} {self.section_title}：{self.blank}"
+
+
+def report_blanks(pkg: "Package") -> list[Blank]:
+    """Every marked blank of the package's reports, the unit's first, once per section."""
+    from core.package.report_docx import BLANK_RE
+    reports = [("单位自评报告", None, build_unit_report([x.form for x in pkg.entries], pkg.unit_edits, year=pkg.year,
+                                                   unit=pkg.unit, scores=[x.scores for x in pkg.entries]))]
+    reports += [(f"“{e.title}”自评报告", e.ref, build_report(e.form, e.edits, e.scores)) for e in pkg.entries]
+    out = []
+    for label, ref, report in reports:
+        for section in report.sections:
+            for blank in dict.fromkeys(BLANK_RE.findall(section.all_text())):
+                out.append(Blank(label, ref, section.key, section.title, blank))
+    return out
+
+
 def unfinished(pkg: "Package") -> list[str]:
     """One plain line for each thing left to finish before the package goes out: every table
     error (“某项目”绩效自评表：…) and every marked blank of the reports
     (单位自评报告 七、其他需要说明的问题：【请填写：结果应用情况】), in the package's order."""
-    from core.package.report_docx import BLANK_RE
     lines = []
     for e in pkg.entries:
         lines += [f"“{e.title}”绩效自评表：{f.message}" for f in e.errors]
-    reports = [("单位自评报告", build_unit_report([x.form for x in pkg.entries], pkg.unit_edits, year=pkg.year,
-                                             unit=pkg.unit, scores=[x.scores for x in pkg.entries]))]
-    reports += [(f"“{e.title}”自评报告", build_report(e.form, e.edits, e.scores)) for e in pkg.entries]
-    for label, report in reports:
-        for section in report.sections:
-            for blank in dict.fromkeys(BLANK_RE.findall(section.all_text())):
-                lines.append(f"{label} {section.title}：{blank}")
-    return lines
+    return lines + [b.line() for b in report_blanks(pkg)]
 
 
 # ---------------------------------------------------------------- collecting the forms
