@@ -332,3 +332,18 @@ def test_no_sentence_says_more_than_the_form(path):
             rest = NUMBER.sub("", rest)
             stray = set(rest) - vocabulary
             assert not stray, (block.text, sorted(stray))
+
+
+def test_unit_report_sub_headings_count_without_gaps_and_reasons_are_not_doubled():
+    """(issue 18) 存在的问题 and 改进措施 list only the projects that have some: their （一）（二）… run on
+    without the gaps of the projects left out; a reason the clerk began with “偏差原因：” is not said
+    twice (“原因：偏差原因：…”)."""
+    forms = sample_unit()
+    forms[0].data["goals"][0]["indicators"][0].update(target="≥100人次", actual="60人次", weight="10",
+                                                       reason="偏差原因：受疫情影响，培训延期。")
+    report = build_unit_report(forms)
+    for key in ("problems", "measures"):
+        heads = [b.text for b in report.section(key).blocks if b.kind == "h2"]
+        assert [h[:h.index("）") + 1] for h in heads] == [f"（{cn}）" for cn in "一二三四五六七八九"[:len(heads)]]
+    text = report.section("problems").all_text()
+    assert "原因：受疫情影响，培训延期。" in text and "原因：偏差原因" not in text

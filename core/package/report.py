@@ -12,6 +12,8 @@ the clerk's text as it was.  Renderers: :mod:`core.package.report_docx` and
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -248,6 +250,9 @@ def indicator_table(form: Form, scores: Scores) -> Block:
     return Block("table", rows=rows, widths=widths)
 
 
+_REASON_LABEL = re.compile(r"^\s*(偏差原因(分析)?|原因(分析)?|主要原因)\s*[:：]\s*")
+
+
 def problem_lines(form: Form, below: list[Shortfall], scored: bool) -> list[str]:
     out = []
     for b in below:
@@ -255,7 +260,8 @@ def problem_lines(form: Form, below: list[Shortfall], scored: bool) -> list[str]
         line = f"“{name}”指标值 {b.target}，实际完成值 {b.actual}"
         if scored and b.score is not None and b.weight is not None:
             line += f"，得分 {fmt2(b.score)} 分（满分 {fmt_weight(b.weight)} 分）"
-        line += f"。原因：{b.reason.rstrip('。')}。" if b.reason else f"。原因：{blank('偏差原因')}"
+        reason = _REASON_LABEL.sub("", b.reason).strip() if b.reason else ""   # the cell's own “偏差原因：”
+        line += f"。原因：{reason.rstrip('。')}。" if reason else f"。原因：{blank('偏差原因')}"
         out.append(line)
     text = _clean(form.texts.get("偏差大或目标未完成原因分析"))
     if text:
@@ -397,13 +403,16 @@ def build_unit_report(forms, edits: dict | None = None, *, year: int | None = No
         goals += [Block("h2", head), Block("p", score_sentence(row.name, sc)), Block("p", funds_sentence(form, sc))]
         # the unit report shows no indicator table: the rows are in the project's own 自评表
         goals += [Block("p", s) for s in block_sentences(form, sc, below, "该项目绩效自评表")]
+        # each section numbers its own sub-headings: （一）（二）… without gaps for projects it leaves out
         lines = problem_lines(form, below, sc.profile.scored)
         if lines:
-            problems.append(Block("h2", head))
+            n = sum(1 for b in problems if b.kind == "h2") + 1
+            problems.append(Block("h2", f"（{cn_number(n)}）{row.name}"))
             problems += [Block("p", line) for line in lines]
         lines = measure_lines(form, below)
         if lines:
-            measures.append(Block("h2", head))
+            n = sum(1 for b in measures if b.kind == "h2") + 1
+            measures.append(Block("h2", f"（{cn_number(n)}）{row.name}"))
             measures += [Block("p", line) for line in lines]
     blocks = {"basic": [Block("h2", "（一）单位概况"), Block("h2", "（二）自评范围及结果"),
                         Block("p", counts_sentence(summary))],
