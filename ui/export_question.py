@@ -92,11 +92,7 @@ class ExportQuestion(QDialog):
         indent = "　　" if several else ""
         for title, ref, findings in self.problems:
             if several:
-                head = QListWidgetItem(f"{title}（{len(findings)} 处错误）", self.list)
-                font = head.font()
-                font.setBold(True)
-                head.setFont(font)
-                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self._heading(f"{title}（{len(findings)} 处错误）")
             for f in findings:
                 item = QListWidgetItem(indent + finding_text(f), self.list)
                 item.setData(Qt.ItemDataRole.UserRole, (ref, f.where))
@@ -104,11 +100,7 @@ class ExportQuestion(QDialog):
                 item.setToolTip("点击转到这个单元格")
         if self.blanks:
             if several:
-                head = QListWidgetItem(f"自评报告（{len(self.blanks)} 处【请填写】）", self.list)
-                font = head.font()
-                font.setBold(True)
-                head.setFont(font)
-                head.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self._heading(f"自评报告（{len(self.blanks)} 处【请填写】）")
             for b in self.blanks:
                 item = QListWidgetItem(indent + b.line(), self.list)
                 item.setData(Qt.ItemDataRole.UserRole, ("blank", b))
@@ -131,6 +123,14 @@ class ExportQuestion(QDialog):
         lay.addWidget(self.list, 1)
         lay.addWidget(buttons)
         self.back_button.setFocus()
+
+    def _heading(self, text: str) -> None:
+        """A bold line of the list that is no link: a form's name, or the reports'."""
+        head = QListWidgetItem(text, self.list)
+        font = head.font()
+        font.setBold(True)
+        head.setFont(font)
+        head.setFlags(Qt.ItemFlag.ItemIsEnabled)
 
     def finding_items(self) -> list[QListWidgetItem]:
         items = (self.list.item(i) for i in range(self.list.count()))

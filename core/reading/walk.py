@@ -1,86 +1,18 @@
 """Walking a template's blocks over a worksheet (see :mod:`core.reading.layout_import`).
 
 One method per block type, as :class:`core.layout.sheet._Builder` has one per block
-type to lay it out: ``block_title``, ``block_row``, ``block_funds``,
-``block_goal_texts`` here, ``block_indicators`` in :mod:`core.reading.indicator_blocks`.
+type to lay it out: ``block_title``, ``block_row`` and ``block_goal_texts`` here,
+``block_funds`` in :mod:`core.reading.funds_block`, ``block_indicators`` in
+:mod:`core.reading.indicator_blocks`.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from core.form import new_goal
 from core.reading.grid import UNIT_HEADERS, Grid, _alt, _split_inline, label_keys, norm, same_label
+from core.reading.filling import AMOUNT_KEYS, Reading, blank_data, put_value  # noqa: F401 (AMOUNT_KEYS: this module's face)
+from core.reading.funds_block import FundsBlock
 from core.reading.indicator_blocks import IndicatorBlocks
-
-AMOUNT_KEYS = ("initial", "budget", "executed", "transfer")
-
-
-# ---------------------------------------------------------------- reading one template
-
-@dataclass
-class Reading:
-    template: dict
-    found: list = field(default_factory=list)
-    missing: list = field(default_factory=list)
-    data: dict = field(default_factory=dict)
-    printed: dict = field(default_factory=dict)    # computed key -> printed text
-    scores_typed: dict = field(default_factory=dict)
-    fatal: str = ""
-
-    @property
-    def fraction(self) -> float:
-        n = len(self.found) + len(self.missing)
-        return len(self.found) / n if n else 0.0
-
-
-def _blank_data(t: dict) -> dict:
-    return {
-        "format": "ziping-form", "version": 1, "template": t["id"], "year": None,
-        "header": {f: "" for f in t.get("header_fields", [])},
-        "funds": {"total": {"label": "", "initial": "", "budget": "", "executed": "", "transfer": "", "reason": ""},
-                  "sources": [], "uses": []},
-        "goals": [],
-        "texts": {k: "" for k in t.get("text_fields", [])},
-    }
-
-
-def _put(data: dict, t: dict, path: str, value: str) -> None:
-    """Set a form path, growing lists with the template's blank rows where needed."""
-    parts = path.split(".")
-    node = data
-    for i, part in enumerate(parts[:-1]):
-        nxt = parts[i + 1]
-        if isinstance(node, list):
-            idx = int(part)
-            while len(node) <= idx:
-                node.append(_new_row(t, parts[:i], len(node)))
-            node = node[idx]
-        else:
-            if not isinstance(node.get(part), (dict, list)):
-                node[part] = [] if nxt.isdigit() else {}
-            node = node[part]
-    if isinstance(node, list):
-        idx = int(parts[-1])
-        while len(node) <= idx:
-            node.append("")
-        node[idx] = value
-    else:
-        node[parts[-1]] = value
-
-
-def _new_row(t: dict, parent: list, n: int) -> dict:
-    where = ".".join(parent)
-    new = t.get("new", {}).get("funds", {})
-    if where == "funds.uses":
-        labels = new.get("uses", [])
-        return {"label": labels[n] if n < len(labels) else "", "executed": ""}
-    if where == "funds.sources":
-        return {"label": "", "initial": "", "budget": "", "executed": ""}
-    if where == "goals":
-        return new_goal("")
-    return {}
-
 
 def _title_regex(pattern: str) -> tuple[re.Pattern | None, list[str]]:
     parts = re.split(r"(\{year\}|\{header\.[^}]*\})", pattern)
@@ -100,11 +32,11 @@ def _title_regex(pattern: str) -> tuple[re.Pattern | None, list[str]]:
     return re.compile(r"^\s*" + "".join(out) + r"\s*$", re.S), names
 
 
-class Walker(IndicatorBlocks):
+class Walker(IndicatorBlocks, FundsBlock):
     def __init__(self, t: dict, grid: Grid):
         self.t = t
         self.g = grid
-        self.rd = Reading(template=t, data=_blank_data(t))
+        self.rd = Reading(template=t, data=blank_data(t))
         self.cursor = 0
         self.ncols = len(t["columns"])
         self.blocks = t["blocks"]
@@ -296,7 +228,7 @@ class Walker(IndicatorBlocks):
             if tk[2] is not None and "field" in it:
                 text = self.g.value(r, tk[2], it["field"])
             if "field" in it:
-                _put(self.rd.data, self.t, it["field"], text)
+                put_value(self.rd.data, self.t, it["field"], text)
             else:
                 self.rd.printed[it["computed"]] = text
 
@@ -389,146 +321,6 @@ class Walker(IndicatorBlocks):
             self.rd.missing.append(label)
         return None
 
-    # ------------------------------------------------------------ funds
-    def block_funds(self, bi: int, block: dict) -> None:
-        labels = [c["label"] for c in block["columns"] if c.get("label")]
-        hit = self.find_header(labels, max(1, (len(labels) + 1) // 2))
-        if hit is None:
-            self.rd.missing += labels
-            return
-        hr, hn = hit
-        cols = self.map_columns(hr, hn, block["columns"])
-        for c in block["columns"]:
-            if c.get("label"):
-                (self.rd.found if (c.get("key") or "=" + c.get("computed", "")) in cols else self.rd.missing).append(c["label"])
-        first_amount = min((cs[0] for k, cs in cols.items() if k in AMOUNT_KEYS), default=None)
-        if first_amount is None:
-            return
-        side = self.side_cell(hr, block["side"]["label"], first_amount)
-        if "label" in cols:
-            label_cols = cols["label"]
-        else:
-            left = side[1] + self.g.width(*side) if side else 0
-            label_cols = list(range(left, first_amount))
-        left = min(cs[0] for cs in cols.values())
-        rows = self.table_rows(bi, hr + hn, side, self.later_labels(bi), left)
-        rows = [r for r in rows if not self._continuation(r, cols, label_cols)]
-        if side is None:
-            rows = [r for r in rows if not self.g.blank(r)]
-        parts = [p for p in block["rows"] if p != "header"]
-        lists = [p for p in parts if p in ("sources", "uses")]
-        if not lists:
-            rows = rows[:len(parts)]
-        rows = self.total_where_labelled(rows, parts, label_cols)
-        # which row is which: fixed rows (total) take their place from either end
-        head = []
-        for p in parts:
-            if p in ("sources", "uses"):
-                break
-            head.append(p)
-        tail = []
-        for p in reversed(parts):
-            if p in ("sources", "uses"):
-                break
-            tail.insert(0, p)
-        if not lists:
-            head, tail = parts, []
-        middle = rows[len(head):len(rows) - len(tail) if tail else len(rows)]
-        assigned = list(zip(head, rows[:len(head)]))
-        mid_kinds = self.split_lists(lists, middle, label_cols, block)
-        assigned += mid_kinds
-        if tail:
-            assigned += list(zip(tail, rows[len(rows) - len(tail):]))
-        counters = {"source": 0, "use": 0}
-        for kind, r in assigned:
-            if kind == "total":
-                base = "funds.total"
-            else:
-                kind1 = "source" if kind == "sources" else "use"
-                base = f"funds.{kind}.{counters[kind1]}"
-                counters[kind1] += 1
-                _put(self.rd.data, self.t, base + ".label", "")
-            label = self.data_cols(label_cols, r, base + ".label")
-            label = self.undecorate(label, kind, base, block)
-            _put(self.rd.data, self.t, base + ".label", label)
-            for col in block["columns"]:
-                key = col.get("key")
-                name = key or "=" + col.get("computed", "")
-                if name not in cols or key == "label":
-                    continue
-                text = self.data_cols(cols[name], r, f"{base}.{key}" if key else None)
-                if key:
-                    if kind == "uses" and key != "executed":
-                        continue
-                    _put(self.rd.data, self.t, f"{base}.{key}", text)
-                elif kind == "total":
-                    self.rd.printed["funds." + col["computed"]] = text
-                elif kind == "sources" and col["computed"] == "rate" and block.get("source_rate"):
-                    self.rd.printed[base + ".rate"] = text
-        self.cursor = (rows[-1] + 1) if rows else hr + hn
-
-    def total_where_labelled(self, rows: list[int], parts: list[str], label_cols: list[int]) -> list[int]:
-        """A clerk's table may put 合计 first where the template puts it last (or the reverse):
-        when the row in the total's place is not labelled as a total and exactly one other row
-        is, that row is moved to the total's place."""
-        if "total" not in parts or len(rows) < 2 or parts.count("total") != 1:
-            return rows
-        at = 0 if parts[0] == "total" else (len(rows) - 1 if parts[-1] == "total" else None)
-        if at is None:
-            return rows
-        words = ("合计", "总额", "总计", "小计", norm(self.t.get("new", {}).get("funds", {}).get("total", "")) or "合计")
-
-        def is_total(r):
-            label = norm(self.data_cols(label_cols, r))
-            return any(w and w in label for w in words)
-        if is_total(rows[at]):
-            return rows
-        hits = [r for r in rows if is_total(r)]
-        if len(hits) != 1:
-            return rows
-        rest = [r for r in rows if r != hits[0]]
-        return [hits[0]] + rest if at == 0 else rest + [hits[0]]
-
-    def _continuation(self, r: int, cols: dict, label_cols: list[int]) -> bool:
-        """A row every cell of which belongs to a merged cell from a row above."""
-        allc = set(label_cols)
-        for cs in cols.values():
-            allc.update(cs)
-        return bool(allc) and all(self.g.covered_from_above(r, c) for c in allc)
-
-    def split_lists(self, lists: list[str], rows: list[int], label_cols: list[int], block: dict) -> list[tuple]:
-        if not lists:
-            return []
-        if len(lists) == 1:
-            return [(lists[0], r) for r in rows]
-        # sources, then uses from the row carrying the uses prefix
-        prefix = block.get("use_prefix") or ""
-        cut = len(rows)
-        for n, r in enumerate(rows):
-            text = self.data_cols(label_cols, r)
-            if prefix and norm(text).startswith(norm(prefix)):
-                cut = n
-                break
-        return [(lists[0], r) for r in rows[:cut]] + [(lists[1], r) for r in rows[cut:]]
-
-    def undecorate(self, label: str, kind: str, base: str, block: dict) -> str:
-        if kind == "total":
-            return label
-        prefix = block.get("source_prefix") if kind == "sources" else block.get("use_prefix")
-        if not prefix:
-            return label
-        first = base.endswith(".0")
-        if label.startswith(prefix):
-            return label[len(prefix):]
-        core = norm(prefix).rstrip(":")
-        m = re.match(r"^\s*" + r"\s*".join(map(re.escape, core)) + r"\s*[:：]\s*", label)
-        if m:
-            return label[m.end():]
-        if not first and label.startswith("\u3000" * 3):
-            return label[3:]
-        return label.strip() if not first else label
-
-    # ------------------------------------------------------------ goal texts
     def block_goal_texts(self, bi: int, block: dict) -> None:
         labels = [c["label"] for c in block["columns"]]
         hit = self.find_header(labels, len(labels))
@@ -547,7 +339,7 @@ class Walker(IndicatorBlocks):
         for gi, r in enumerate(rows):
             for col in block["columns"]:
                 path = f"goals.{gi}.{col['key']}"
-                _put(self.rd.data, self.t, path, self.data_cols(cols[col["key"]], r, path))
+                put_value(self.rd.data, self.t, path, self.data_cols(cols[col["key"]], r, path))
         self.cursor = (rows[-1] + 1) if rows else hr + hn
 
     # ------------------------------------------------------------ indicators
